@@ -1,0 +1,44 @@
+"""Keep cached pages honest, and give editors their role."""
+
+from django.db import connections
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.dispatch import receiver
+
+from agora.page_cache import bump_generation
+from articles.models import Article, ArticleBlock, Section, Topic
+from articles.search_index import ensure_search_index
+
+EDITORS_GROUP = "Editors"
+
+
+@receiver(post_save, sender=Article)
+@receiver(post_delete, sender=Article)
+@receiver(post_save, sender=ArticleBlock)
+@receiver(post_delete, sender=ArticleBlock)
+@receiver(post_save, sender=Section)
+@receiver(post_delete, sender=Section)
+@receiver(post_save, sender=Topic)
+@receiver(post_delete, sender=Topic)
+@receiver(m2m_changed, sender=Article.topics.through)
+def invalidate_pages(**kwargs: object) -> None:
+    bump_generation()
+
+
+@receiver(post_migrate)
+def after_migrate(sender: object, using: str = "default", **kwargs: object) -> None:
+    if getattr(sender, "name", None) != "articles":
+        return
+    ensure_search_index(connections[using])
+    ensure_editors_group()
+
+
+def ensure_editors_group() -> None:
+    """Editors may write and edit articles, sections and topics in the admin."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    perms = Permission.objects.filter(
+        content_type__app_label="articles",
+        content_type__model__in=["article", "articleblock", "section", "topic"],
+    )
+    group.permissions.add(*perms)

@@ -1,0 +1,127 @@
+"""Public pages of the newsroom.  Reading never needs JavaScript."""
+
+import json
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from agora.page_cache import cache_public_page
+from articles import selectors
+from articles.models import Article, Section, Topic
+
+SEARCH_PAGE_SIZE = 20
+
+
+@cache_public_page
+def home(request: HttpRequest) -> HttpResponse:
+    page = selectors.latest_page(Article.objects.published(), request.GET.get("before"), size=12)
+    by_section = selectors.latest_by_section(per_section=4)
+    section_rows = [(s, by_section[s.pk]) for s in selectors.sections() if s.pk in by_section]
+    return render(
+        request,
+        "articles/home.html",
+        {"page": page, "section_rows": section_rows, "is_first_page": not request.GET.get("before")},
+    )
+
+
+@cache_public_page
+def section(request: HttpRequest, slug: str) -> HttpResponse:
+    section = get_object_or_404(Section, slug=slug)
+    page = selectors.latest_page(
+        Article.objects.published().filter(section=section), request.GET.get("before")
+    )
+    return render(request, "articles/section.html", {"section": section, "page": page})
+
+
+@cache_public_page
+def topic(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = get_object_or_404(Topic, slug=slug)
+    page = selectors.latest_page(Article.objects.published().filter(topics=topic), request.GET.get("before"))
+    return render(request, "articles/topic.html", {"topic": topic, "page": page})
+
+
+def _render_article(request: HttpRequest, article: Article, preview: bool = False) -> HttpResponse:
+    canonical = article.canonical_url or request.build_absolute_uri(article.get_absolute_url())
+    context = {
+        "article": article,
+        "blocks": list(article.blocks.all()),
+        "topics": list(article.topics.all()),
+        "related": selectors.related_articles(article),
+        "canonical": canonical,
+        "json_ld": news_article_json_ld(request, article, canonical),
+        "preview": preview,
+    }
+    return render(request, "articles/article.html", context)
+
+
+@cache_public_page
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = selectors.article_for_page(slug)
+    if article is None:
+        raise Http404("No published article has this address.")
+    return _render_article(request, article)
+
+
+@staff_member_required
+def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """How a draft (or any article) will look to readers; staff only, never cached."""
+    slug = get_object_or_404(Article.objects.only("slug"), pk=pk).slug
+    article = selectors.article_for_page(slug, include_drafts=True)
+    assert article is not None
+    response = _render_article(request, article, preview=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@cache_public_page
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    try:
+        page_number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    page_number = min(page_number, 50)
+    offset = (page_number - 1) * SEARCH_PAGE_SIZE
+    results = selectors.search_articles(query, limit=SEARCH_PAGE_SIZE + 1, offset=offset) if query else []
+    context = {
+        "query": query,
+        "results": results[:SEARCH_PAGE_SIZE],
+        "page_number": page_number,
+        "has_next": len(results) > SEARCH_PAGE_SIZE,
+    }
+    return render(request, "articles/search.html", context)
+
+
+def news_article_json_ld(request: HttpRequest, article: Article, canonical: str) -> str:
+    """schema.org NewsArticle for search engines, escaped for a <script> element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline[:110],
+        "description": article.standfirst,
+        "datePublished": article.published_at,
+        "dateModified": article.updated_at,
+        "mainEntityOfPage": canonical,
+        "articleSection": article.section.name,
+        "wordCount": article.word_count,
+        "timeRequired": f"PT{article.reading_minutes}M",
+        "keywords": [t.name for t in article.topics.all()],
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+    }
+    if article.byline:
+        data["author"] = [{"@type": "Person", "name": article.byline}]
+    elif article.source:
+        data["author"] = [{"@type": "Organization", "name": article.source}]
+    if article.lead_image_src:
+        data["image"] = [request.build_absolute_uri(article.lead_image_src)]
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    # Same escaping as Django's json_script: nothing in the data can close the <script>.
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
