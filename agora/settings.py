@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "articles",
+    "moderation",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,7 @@ class ArticleData:
     feed_guid: str | None = None
     origin: str = Article.Origin.EDITOR
     status: str = Article.Status.PUBLISHED
+    slug: str = ""  # a stable address for our own articles (the demo newsroom); derived when blank
 
 
 def reader_texts(article: Article, blocks: Sequence[ArticleBlock]) -> list[str]:
@@ -110,13 +111,17 @@ def get_or_create_topics(names: Iterable[str]) -> list[Topic]:
 
 
 def find_existing(data: ArticleData) -> Article | None:
-    """The stored article this data updates: same canonical URL, else same feed GUID."""
-    if data.canonical_url:
-        found = Article.objects.filter(canonical_url=data.canonical_url).first()
-        if found:
-            return found
-    if data.feed_guid:
-        return Article.objects.filter(feed_guid=data.feed_guid).first()
+    """The stored article this data updates: same canonical URL, else feed GUID, else given slug."""
+    keys = [
+        ("canonical_url", data.canonical_url),
+        ("feed_guid", data.feed_guid),
+        ("slug", data.slug),
+    ]
+    for field_name, value in keys:
+        if value:
+            found = Article.objects.filter(**{field_name: value}).first()
+            if found:
+                return found
     return None
 
 
@@ -130,7 +135,7 @@ def upsert_article(data: ArticleData) -> tuple[Article, bool]:
     article = find_existing(data)
     created = article is None
     if article is None:
-        article = Article(slug=unique_slug(data.headline))
+        article = Article(slug=data.slug or unique_slug(data.headline))
     article.headline = data.headline.strip()[:300]
     article.standfirst = data.standfirst.strip()
     article.byline = data.byline.strip()[:200]
