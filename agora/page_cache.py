@@ -10,6 +10,7 @@ This is deliberately coarse: editorial changes are rare next to reads, and a
 coarse rule is one that cannot forget a dependent page.
 """
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 
@@ -52,7 +53,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key = f"page:{current_generation()}:{request.get_full_path()}"
+        path_digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"page:{current_generation()}:{path_digest}"
         cached = cache.get(key)
         if cached is not None:
             content, content_type = cached

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -46,6 +47,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["topics"]
     readonly_fields = ["word_count", "reading_minutes", "origin", "updated_at", "preview_link"]
     inlines = [ArticleBlockInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "byline", "source", "section", "topics"]}),
         ("Publication", {"fields": ["status", "published_at", "comment_policy", "preview_link"]}),

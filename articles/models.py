@@ -1,7 +1,7 @@
 """The newsroom: sections, topics, articles and the blocks of an article's body."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import FileExtensionValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -146,7 +146,12 @@ class ArticleBlock(models.Model):
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PARAGRAPH)
     text = models.TextField(blank=True, help_text="Paragraph or subhead text.")
-    image = models.FileField(upload_to="figures/%Y/%m/", blank=True)
+    # Raster formats only: an uploaded SVG served from our origin could carry script.
+    image = models.FileField(
+        upload_to="figures/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "gif", "webp", "avif"])],
+    )
     image_url = models.CharField(
         max_length=500, blank=True, validators=[validate_image_src], help_text="Or an image address."
     )

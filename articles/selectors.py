@@ -1,5 +1,6 @@
 """Read-side queries for pages.  Each returns a bounded amount of data in a fixed number of queries."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -115,30 +116,24 @@ def related_articles(article: Article, limit: int = 4) -> list[Article]:
     return list(candidates[:limit])
 
 
-def _fts5_query(text: str) -> str:
-    """Turn what a reader typed into a safe FTS5 query: every word must match (prefix for the last)."""
-    words = [w.replace('"', "") for w in text.split()]
-    words = [w for w in words if w]
-    quoted = [f'"{w}"' for w in words]
-    if quoted:
-        quoted[-1] += "*"
-    return " ".join(quoted)
+def _search_words(text: str) -> list[str]:
+    """The words of what a reader typed; operators and punctuation are never passed through."""
+    return re.findall(r"\w+", text)[:12]
 
 
 def search_articles(text: str, limit: int = 20, offset: int = 0) -> list[Article]:
     """Full-text search over published articles, best match first.
 
-    SQLite uses the FTS5 index kept by triggers (migration 0002); PostgreSQL its own
-    full-text search over a GIN expression index on the same text.
+    Every word must match; the last one may be a prefix, so results follow typing.
+    SQLite uses the FTS5 index kept by triggers (articles.search_index); PostgreSQL its
+    own full-text search over a GIN expression index on the same text.
     """
-    text = " ".join(text.split())[:200]
-    if not text:
+    words = _search_words(text)
+    if not words:
         return []
     published = listing(Article.objects.published())
     if connection.vendor == "sqlite":
-        match = _fts5_query(text)
-        if not match:
-            return []
+        match = " ".join(f'"{w}"' for w in words) + "*"
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT a.id FROM articles_article_fts f "
@@ -150,14 +145,15 @@ def search_articles(text: str, limit: int = 20, offset: int = 0) -> list[Article
             ids = [row[0] for row in cursor.fetchall()]
         by_id = {a.pk: a for a in published.filter(pk__in=ids)}
         return [by_id[pk] for pk in ids if pk in by_id][:limit]
+    tsquery = " & ".join(words) + ":*"
     vector = "to_tsvector('english', articles_article.search_text)"
-    query = "websearch_to_tsquery('english', %s)"
+    query = "to_tsquery('english', %s)"
     return list(
-        # Only the constant SQL above is interpolated; the reader's text is a bound parameter.
+        # Only the constant SQL above is interpolated; the reader's words are a bound parameter.
         published.extra(  # noqa: S610
             select={"rank": f"ts_rank({vector}, {query})"},
-            select_params=[text],
+            select_params=[tsquery],
             where=[f"{vector} @@ {query}"],
-            params=[text],
+            params=[tsquery],
         ).order_by("-rank", "-published_at")[offset : offset + limit]
     )

@@ -1,0 +1,80 @@
+"""Pages cost a bounded number of queries, and the page cache is invalidated by edits."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.tests.conftest import build_article
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.mark.usefixtures("no_page_cache")
+def test_listing_and_article_queries_do_not_grow_with_the_archive(client):
+    first = build_article(topics=("Ports", "Trade"))
+    sections = ["world", "business", "science"]
+    for i in range(5):
+        build_article(section=sections[i % 3], topics=("Ports",))
+    small = {url: queries_for(client, url) for url in ["/", "/section/world/", "/topic/ports/"]}
+    small["article"] = queries_for(client, first.get_absolute_url())
+    for i in range(60):
+        build_article(section=sections[i % 3], topics=("Ports", "Trade"))
+    large = {url: queries_for(client, url) for url in ["/", "/section/world/", "/topic/ports/"]}
+    large["article"] = queries_for(client, first.get_absolute_url())
+    assert small == large
+    assert max(large.values()) <= 6
+
+
+@pytest.mark.usefixtures("no_page_cache")
+def test_article_page_query_budget(client, django_assert_max_num_queries):
+    article = build_article(topics=("Ports", "Trade", "Weather"))
+    with django_assert_max_num_queries(5):
+        client.get(article.get_absolute_url())
+
+
+def test_cached_page_costs_no_query(client, django_assert_num_queries):
+    article = build_article()
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        response = client.get(article.get_absolute_url())
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_editing_an_article_invalidates_its_page_and_listings(client):
+    article = build_article("Old headline")
+    client.get("/")
+    client.get(article.get_absolute_url())
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    article.headline = "New headline"
+    article.save()
+    assert "New headline" in client.get(article.get_absolute_url()).content.decode()
+    assert "New headline" in client.get("/").content.decode()
+
+
+def test_editing_the_body_or_topics_invalidates(client):
+    article = build_article()
+    client.get(article.get_absolute_url())
+    block = article.blocks.get(kind="subhead")
+    block.text = "A brand-new subhead"
+    block.save()
+    assert "A brand-new subhead" in client.get(article.get_absolute_url()).content.decode()
+    article.topics.clear()
+    assert 'href="/topic/' not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_logged_in_users_are_never_served_the_anonymous_cache(client, django_user_model):
+    article = build_article()
+    client.get(article.get_absolute_url())
+    client.force_login(django_user_model.objects.create_user("reader", password="x-long-password-1"))
+    assert "X-Page-Cache" not in client.get(article.get_absolute_url())
