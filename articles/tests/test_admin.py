@@ -1,9 +1,10 @@
 """Editors write articles in the Django admin, with body blocks inline and a preview."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import User
 from articles.models import Article, Section
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.contrib.auth.models import User
 
+from accounts.models import User
 from articles.models import Article
 from articles.tests.conftest import build_article
 
