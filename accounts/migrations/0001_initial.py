@@ -2,6 +2,7 @@
 
 import django.contrib.auth.models
 import django.contrib.auth.validators
+import django.db.models.functions.text
 import django.utils.timezone
 from django.db import migrations, models
 
@@ -28,7 +29,7 @@ class Migration(migrations.Migration):
                 ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
                 ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(blank=True, max_length=254, null=True, unique=True, verbose_name='email address')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
                 ('display_name', models.CharField(blank=True, max_length=60)),
                 ('bio', models.CharField(blank=True, max_length=280, verbose_name='short bio')),
                 ('email_verified_at', models.DateTimeField(blank=True, null=True)),
@@ -39,6 +40,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'user',
                 'verbose_name_plural': 'users',
                 'abstract': False,
+                'swappable': 'AUTH_USER_MODEL',
+                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='accounts_user_email_ci_unique')],
             },
             managers=[
                 ('objects', django.contrib.auth.models.UserManager()),
