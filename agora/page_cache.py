@@ -1,13 +1,14 @@
-"""Whole-page caching for anonymous readers, invalidated by a content generation.
+"""Whole-page caching for anonymous readers, invalidated by generations.
 
-Every cached page key embeds the current *generation*, a counter kept in the
-cache.  Any change to published content (an article, its body, a section, a
-topic) bumps the generation, so every page that might show that content — the
-article, the home page, listings, feeds, related-article boxes — misses on the
-next request and is rendered afresh.  Stale entries simply age out.
+Every cached page key embeds the current site *generation*, a counter kept in the
+cache.  Any change to published content (an article, its body, a section, a topic)
+bumps it, so every page that might show that content — the article, the home page,
+listings, feeds, related-article boxes — misses on the next request and is rendered
+afresh.  Stale entries simply age out.  This is deliberately coarse: editorial
+changes are rare next to reads, and a coarse rule cannot forget a dependent page.
 
-This is deliberately coarse: editorial changes are rare next to reads, and a
-coarse rule is one that cannot forget a dependent page.
+Pages with a discussion add a finer *scope* generation (one per thread), so a new
+comment re-renders only its own article page, not the whole site.
 """
 
 import hashlib
@@ -18,23 +19,27 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-GENERATION_KEY = "page-cache:generation"
+SITE_SCOPE = "site"
 
 
-def current_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
+def _generation_key(scope: str) -> str:
+    return f"page-cache:generation:{scope}"
+
+
+def current_generation(scope: str = SITE_SCOPE) -> int:
+    generation = cache.get(_generation_key(scope))
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        cache.add(_generation_key(scope), 1, timeout=None)
+        generation = cache.get(_generation_key(scope), 1)
     return int(generation)
 
 
-def bump_generation() -> None:
-    """Invalidate every cached page."""
+def bump_generation(scope: str = SITE_SCOPE) -> None:
+    """Invalidate every cached page (or, with a scope, every page that declared it)."""
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(_generation_key(scope))
     except ValueError:  # the key is missing (first write, or evicted)
-        cache.set(GENERATION_KEY, 2, timeout=None)
+        cache.set(_generation_key(scope), 2, timeout=None)
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -46,27 +51,40 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
-def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GETs of `view` from the cache; logged-in users always get a fresh page."""
+ScopeFunction = Callable[..., str | None]
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not _cacheable(request):
-            return view(request, *args, **kwargs)
-        path_digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{current_generation()}:{path_digest}"
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            response = HttpResponse(content, content_type=content_type)
-            response["X-Page-Cache"] = "hit"
+
+def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope: ScopeFunction | None = None):
+    """Serve anonymous GETs of `view` from the cache; logged-in users always get a fresh page.
+
+    `scope(**view_kwargs)` may name a finer generation the page also depends on.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not _cacheable(request):
+                return view(request, *args, **kwargs)
+            generations = [str(current_generation())]
+            extra_scope = scope(**kwargs) if scope else None
+            if extra_scope:
+                generations.append(str(current_generation(extra_scope)))
+            path_digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+            key = f"page:{'.'.join(generations)}:{path_digest}"
+            cached = cache.get(key)
+            if cached is not None:
+                content, content_type = cached
+                response = HttpResponse(content, content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+                return response
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if response.status_code == 200 and not response.cookies and not response.streaming:
+                cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
+                response["X-Page-Cache"] = "miss"
             return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if response.status_code == 200 and not response.cookies and not response.streaming:
-            cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
-            response["X-Page-Cache"] = "miss"
-        return response
 
-    return wrapped
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
