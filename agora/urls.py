@@ -18,6 +18,8 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("accounts/", include("accounts.urls")),
+    path("discussions/", include("discussions.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -57,7 +57,12 @@ def _render_article(request: HttpRequest, article: Article, preview: bool = Fals
     return render(request, "articles/article.html", context)
 
 
-@cache_public_page
+def article_page_scope(slug: str) -> str:
+    """The cache scope of an article page: its discussion bumps it (discussions.services)."""
+    return f"article:{slug}"
+
+
+@cache_public_page(scope=article_page_scope)
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = selectors.article_for_page(slug)
     if article is None:

@@ -1,0 +1,25 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Be civil. **bold**, *italic*, > quotes, links and @mentions work.",
+        # The length rules live in discussions.services so the API shares them; the
+        # browser gets a hint here, with a margin so the service gives the message.
+        strip=False,
+        required=False,
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs["maxlength"] = settings.COMMENT_MAX_LENGTH
+        if not self.is_bound:
+            # A fresh key per rendered form: a double-submitted form posts once.
+            self.initial.setdefault("client_key", uuid.uuid4().hex)

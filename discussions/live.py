@@ -1,0 +1,79 @@
+"""Live events for open thread pages: an in-process broker, or Redis pub/sub when REDIS_URL is set.
+
+In-process delivery reaches the readers connected to the same app process (runserver,
+or one gunicorn process with threads); Redis reaches every process of a deployment.
+Events are hints ("comment 42 was published", "comment 7 now has 5 reactions"): a page
+that missed some catches up from the database, so nothing depends on delivery.
+"""
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from functools import cache
+from typing import Protocol
+
+from django.conf import settings
+
+
+class Broker(Protocol):
+    def publish(self, channel: str, event: dict) -> None: ...
+
+    def listen(self, channel: str, timeout: float) -> Iterator[dict | None]:
+        """Yield events as they come, and None every `timeout` seconds without one."""
+        ...
+
+
+class InProcessBroker:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[str, set[queue.SimpleQueue[dict]]] = {}
+
+    def publish(self, channel: str, event: dict) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers.get(channel, ()))
+        for inbox in subscribers:
+            inbox.put(event)
+
+    def listen(self, channel: str, timeout: float) -> Iterator[dict | None]:
+        inbox: queue.SimpleQueue[dict] = queue.SimpleQueue()
+        with self._lock:
+            self._subscribers.setdefault(channel, set()).add(inbox)
+        try:
+            while True:
+                try:
+                    yield inbox.get(timeout=timeout)
+                except queue.Empty:
+                    yield None
+        finally:
+            with self._lock:
+                self._subscribers[channel].discard(inbox)
+                if not self._subscribers[channel]:
+                    del self._subscribers[channel]
+
+
+class RedisBroker:
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+
+    def publish(self, channel: str, event: dict) -> None:
+        self._redis.publish(f"agora:{channel}", json.dumps(event))
+
+    def listen(self, channel: str, timeout: float) -> Iterator[dict | None]:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(f"agora:{channel}")
+        try:
+            while True:
+                message = pubsub.get_message(timeout=timeout)
+                yield json.loads(message["data"]) if message else None
+        finally:
+            pubsub.close()
+
+
+@cache
+def broker() -> Broker:
+    if settings.REDIS_URL:
+        return RedisBroker(settings.REDIS_URL)
+    return InProcessBroker()

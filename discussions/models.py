@@ -1,0 +1,147 @@
+"""Threads of reader comments, one per article (or per embedded story on a publisher's page).
+
+The comment lifecycle is a status; only PUBLISHED comments are public.  Nothing is
+destroyed by deleting, rejecting or removing: the status changes and the thread shows a
+tombstone where replies hang off it.  Only an author's own erasure clears text.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from articles.models import Article
+
+
+class Thread(models.Model):
+    article = models.OneToOneField(
+        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="thread"
+    )
+    # For stories embedded on a publisher's own site: their canonical URL and title.
+    url = models.URLField(max_length=500, unique=True, null=True, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Denormalised: published comments in the thread, kept by discussions.services.
+    comment_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.title or (self.article.headline if self.article_id else self.url or "thread")
+
+    def get_absolute_url(self) -> str:
+        if self.article_id:
+            return self.article.get_absolute_url() + "#discussion"
+        return reverse("discussions:thread", args=[self.pk])
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        HELD = "held", "Held for review"
+        REJECTED = "rejected", "Rejected"
+        DELETED = "deleted", "Deleted by its author"
+        REMOVED = "removed", "Removed by a moderator"
+
+    # Replies are shown nested to this depth; deeper ones are flattened under their
+    # ancestor at this depth with "replying to @name".
+    MAX_VISUAL_DEPTH = 3
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    root = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="descendants"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    # Sort key giving depth-first reading order inside a root's replies (see services._path_for).
+    path = models.CharField(max_length=64, blank=True, db_index=False)
+    body = models.TextField(help_text="What the author wrote (limited markdown-like formatting).")
+    body_html = models.TextField(help_text="The sanitised HTML shown to readers.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_featured = models.BooleanField(default=False)
+    # Denormalised counts, maintained with F() updates inside the writing transaction.
+    reaction_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(
+        default=0, help_text="Published replies under this root comment (all depths)."
+    )
+    # Idempotency: a retried post with the same key from the same author returns the first comment.
+    client_key = models.CharField(max_length=64, null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["thread", "depth", "status", "-created_at", "-id"], name="comment_top_newest_idx"
+            ),
+            models.Index(
+                fields=["thread", "depth", "status", "created_at", "id"], name="comment_top_oldest_idx"
+            ),
+            models.Index(
+                fields=["thread", "depth", "status", "-reaction_count", "-id"], name="comment_top_reacted_idx"
+            ),
+            models.Index(fields=["root", "path"], name="comment_replies_idx"),
+            models.Index(fields=["thread", "-id"], name="comment_thread_latest_idx"),
+            models.Index(fields=["author", "-created_at"], name="comment_author_idx"),
+        ]
+        permissions = [("feature_comment", "Can feature comments as editor's picks")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"],
+                condition=models.Q(client_key__isnull=False),
+                name="comment_unique_client_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.thread_id}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.status in (self.Status.DELETED, self.Status.REMOVED)
+
+
+class CommentRevision(models.Model):
+    """Earlier wording of an edited comment, kept for moderators."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Revision of comment {self.comment_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Reaction(models.Model):
+    """One "Respect" per reader per comment."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="reaction_one_per_user")]
+
+    def __str__(self) -> str:
+        return f"Respect from {self.user_id} for comment {self.comment_id}"
+
+
+class Mention(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="mention_once")]
+
+    def __str__(self) -> str:
+        return f"Mention of {self.user_id} in comment {self.comment_id}"

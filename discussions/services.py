@@ -1,0 +1,239 @@
+"""Operations on discussions.  Views, the API and tests call these; each is one transaction.
+
+Every rule a post must satisfy is checked here, so the HTML forms and the JSON API
+refuse the same things with the same messages (`CommentError`).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from discussions import events
+from discussions.formatting import mentioned_usernames, render_comment
+from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
+
+User = get_user_model()
+PUBLISHED = Comment.Status.PUBLISHED
+
+
+class CommentError(Exception):
+    """A refused action, with a message a person can act on and an HTTP status for the API."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CommentingState:
+    open: bool
+    reason: str = ""
+
+
+def thread_for_article(article: Article) -> Thread:
+    thread, _ = Thread.objects.get_or_create(article=article, defaults={"title": article.headline})
+    thread.article = article  # already loaded; saves a query wherever the thread needs it
+    return thread
+
+
+def commenting_state(thread: Thread) -> CommentingState:
+    """Whether new comments are accepted, and why not (moderation extends this)."""
+    article = thread.article if thread.article_id else None
+    if article is not None and article.comment_policy == Article.CommentPolicy.CLOSED:
+        return CommentingState(
+            False, "Commenting is closed on this article. Existing comments stay readable."
+        )
+    return CommentingState(True)
+
+
+def _clean_body(body: str) -> str:
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise CommentError("empty", "Write something before posting: the comment is empty.")
+    limit = settings.COMMENT_MAX_LENGTH
+    if len(text) > limit:
+        raise CommentError(
+            "too_long", f"Comments can be at most {limit:,} characters; this one has {len(text):,}."
+        )
+    return text
+
+
+def _render(text: str) -> tuple[str, list]:
+    names = mentioned_usernames(text)
+    users = (
+        {u.username.lower(): u for u in User.objects.filter(username__in=names, is_active=True)}
+        if names
+        else {}
+    )
+    html = render_comment(
+        text, lambda name: reverse("accounts:profile", args=[users[name].username]) if name in users else None
+    )
+    return html, list(users.values())
+
+
+def _path_for(comment: Comment, parent: Comment | None) -> str:
+    """Depth-first sort key of a reply inside its root: the ids from depth 1 down, zero-padded.
+
+    Below MAX_VISUAL_DEPTH a reply hangs off its ancestor at that depth, so deeper replies
+    are listed after it in posting order, flattened (shown with "replying to @name").
+    """
+    segment = f"{comment.pk:010d}"
+    if parent is None or parent.depth == 0:
+        return segment
+    anchor = parent.path.split(".")[: Comment.MAX_VISUAL_DEPTH]
+    return ".".join([*anchor, segment])
+
+
+def _adjust_counts(comment: Comment, delta: int) -> None:
+    Thread.objects.filter(pk=comment.thread_id).update(comment_count=F("comment_count") + delta)
+    if comment.root_id:
+        Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") + delta)
+
+
+def post_comment(
+    author, thread: Thread, body: str, parent: Comment | None = None, client_key: str | None = None
+) -> Comment:
+    """Post a comment or reply.  A retried request with the same client_key returns the first comment."""
+    if client_key:
+        existing = Comment.objects.filter(author=author, client_key=client_key).first()
+        if existing is not None:
+            return existing
+    if not author.is_active:
+        raise CommentError("inactive", "This account cannot post.", status=403)
+    state = commenting_state(thread)
+    if not state.open:
+        raise CommentError("closed", state.reason, status=403)
+    text = _clean_body(body)
+    if parent is not None and (parent.thread_id != thread.pk or not parent.is_public):
+        raise CommentError(
+            "bad_parent", "The comment you are replying to is no longer available.", status=409
+        )
+    html, mentioned = _render(text)
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                thread=thread,
+                author=author,
+                parent=parent,
+                root=(parent.root or parent) if parent else None,
+                depth=parent.depth + 1 if parent else 0,
+                body=text,
+                body_html=html,
+                status=PUBLISHED,
+                client_key=client_key or None,
+            )
+            comment.path = _path_for(comment, parent) if parent else ""
+            comment.save(update_fields=["path"])
+            Mention.objects.bulk_create([Mention(comment=comment, user=u) for u in mentioned if u != author])
+            if comment.is_public:
+                _adjust_counts(comment, +1)
+    except IntegrityError:
+        # Two identical retries raced; the other one won.
+        if client_key:
+            return Comment.objects.get(author=author, client_key=client_key)
+        raise
+    transaction.on_commit(lambda: events.comment_published(comment))
+    return comment
+
+
+def _own_comment(user, comment: Comment) -> None:
+    if comment.author_id != user.pk:
+        raise CommentError("forbidden", "You can only change your own comments.", status=403)
+
+
+def edit_comment(user, comment: Comment, body: str) -> Comment:
+    """Edit within the window; the earlier wording is kept as a revision for moderators."""
+    _own_comment(user, comment)
+    if comment.is_tombstone or comment.status == Comment.Status.REJECTED:
+        raise CommentError("gone", "This comment can no longer be edited.", status=409)
+    window = timedelta(seconds=settings.COMMENT_EDIT_WINDOW_SECONDS)
+    if timezone.now() - comment.created_at > window:
+        minutes = settings.COMMENT_EDIT_WINDOW_SECONDS // 60
+        raise CommentError("edit_window", f"Comments can be edited for {minutes} minutes after posting.", 409)
+    text = _clean_body(body)
+    if text == comment.body:
+        return comment
+    html, mentioned = _render(text)
+    with transaction.atomic():
+        CommentRevision.objects.create(comment=comment, body=comment.body)
+        comment.body, comment.body_html, comment.edited_at = text, html, timezone.now()
+        comment.save(update_fields=["body", "body_html", "edited_at"])
+        comment.mentions.all().delete()
+        Mention.objects.bulk_create([Mention(comment=comment, user=u) for u in mentioned if u != user])
+    transaction.on_commit(lambda: events.comment_changed(comment))
+    return comment
+
+
+def set_status(comment: Comment, status: str) -> Comment:
+    """Move a comment through its lifecycle, keeping the published counts right."""
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        was_public = locked.is_public
+        locked.status = status
+        locked.save(update_fields=["status"])
+        if was_public != locked.is_public:
+            _adjust_counts(locked, +1 if locked.is_public else -1)
+    comment.status = status
+    if comment.is_public and not was_public:
+        transaction.on_commit(lambda: events.comment_published(comment))
+    else:
+        transaction.on_commit(lambda: events.comment_changed(comment))
+    return comment
+
+
+def delete_own_comment(user, comment: Comment) -> Comment:
+    """The author takes a comment down; a tombstone keeps the replies in place."""
+    _own_comment(user, comment)
+    if comment.is_tombstone:
+        return comment
+    return set_status(comment, Comment.Status.DELETED)
+
+
+def react(user, comment: Comment) -> Comment:
+    """Give a comment one "Respect"; a second one from the same reader is refused."""
+    if not comment.is_public:
+        raise CommentError("gone", "This comment is not available.", status=409)
+    if comment.author_id == user.pk:
+        raise CommentError("own_comment", "You cannot react to your own comment.", status=409)
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(comment=comment, user=user)
+            Comment.objects.filter(pk=comment.pk).update(reaction_count=F("reaction_count") + 1)
+    except IntegrityError:
+        raise CommentError(
+            "already_reacted", "You have already shown respect for this comment.", 409
+        ) from None
+    comment.refresh_from_db(fields=["reaction_count"])
+    transaction.on_commit(lambda: events.reaction_changed(comment))
+    return comment
+
+
+def unreact(user, comment: Comment) -> Comment:
+    with transaction.atomic():
+        deleted, _ = Reaction.objects.filter(comment=comment, user=user).delete()
+        if deleted:
+            Comment.objects.filter(pk=comment.pk).update(reaction_count=F("reaction_count") - 1)
+    comment.refresh_from_db(fields=["reaction_count"])
+    transaction.on_commit(lambda: events.reaction_changed(comment))
+    return comment
+
+
+def set_featured(editor, comment: Comment, featured: bool) -> Comment:
+    """Editor's pick: pinned at the top of its thread."""
+    if not editor.has_perm("discussions.feature_comment"):
+        raise CommentError("forbidden", "Only editors and moderators can feature comments.", status=403)
+    if featured and not comment.is_public:
+        raise CommentError("gone", "Only published comments can be featured.", status=409)
+    Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+    comment.is_featured = featured
+    transaction.on_commit(lambda: events.comment_changed(comment))
+    return comment

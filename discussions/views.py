@@ -1,0 +1,226 @@
+"""Discussion pages and actions.  Every action works as a plain form post; htmx only enhances."""
+
+import json
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from discussions import selectors, services
+from discussions.events import thread_channel
+from discussions.forms import CommentForm
+from discussions.live import broker
+from discussions.models import Comment, Thread
+
+
+def comment_url(comment: Comment) -> str:
+    return reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}"
+
+
+def _public_comment(comment_id: int) -> Comment:
+    comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
+    if not comment.is_public and not comment.is_tombstone:
+        raise Http404("This comment is not public.")
+    return comment
+
+
+def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    if thread.article_id:
+        return redirect(thread.get_absolute_url())
+    return render(request, "discussions/thread_page.html", {"thread": thread})
+
+
+def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """The thread opened at one comment: its root, and the replies from it onwards."""
+    comment = _public_comment(comment_id)
+    root = comment.root or comment
+    replies, cursor = selectors.replies_page(root, from_path=comment.path)
+    context = {
+        "thread": comment.thread,
+        "target": comment,
+        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
+        "has_earlier_replies": bool(replies) and replies[0].path != _first_reply_path(root),
+        "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
+        "state": services.commenting_state(comment.thread),
+        "can_feature": request.user.has_perm("discussions.feature_comment"),
+    }
+    return render(request, "discussions/permalink.html", context)
+
+
+def _first_reply_path(root: Comment) -> str:
+    first = Comment.objects.filter(root=root).order_by("path").values_list("path", flat=True).first()
+    return first or ""
+
+
+def _post_and_redirect(request: HttpRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.post_comment(
+                request.user,
+                thread,
+                form.cleaned_data["body"],
+                parent,
+                form.cleaned_data["client_key"] or None,
+            )
+        except services.CommentError as error:
+            form.add_error("body", error.message)
+            status = error.status
+        else:
+            if comment.is_public:
+                messages.success(request, "Your comment is published.")
+            else:
+                messages.info(request, "Thanks — your comment will appear once a moderator has reviewed it.")
+            return redirect(comment_url(comment))
+    else:
+        status = 400
+    context = {"thread": thread, "parent": parent, "form": form, "state": services.commenting_state(thread)}
+    return render(request, "discussions/compose.html", context, status=status)
+
+
+@login_required
+@require_POST
+def post(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    parent_id = request.POST.get("parent")
+    parent = None
+    if parent_id:
+        parent = Comment.objects.filter(pk=parent_id if parent_id.isdigit() else 0).first()
+        if parent is None:
+            form = CommentForm(request.POST)
+            form.is_valid()
+            form.add_error("body", "The comment you are replying to does not exist.")
+            context = {"thread": thread, "form": form, "state": services.commenting_state(thread)}
+            return render(request, "discussions/compose.html", context, status=404)
+    return _post_and_redirect(request, thread, parent)
+
+
+@login_required
+def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
+    parent = _public_comment(comment_id)
+    if request.method == "POST":
+        return _post_and_redirect(request, parent.thread, parent)
+    form = CommentForm(initial={"parent": parent.pk})
+    context = {
+        "thread": parent.thread,
+        "parent": parent,
+        "form": form,
+        "state": services.commenting_state(parent.thread),
+    }
+    template = "discussions/_compose_form.html" if request.htmx else "discussions/compose.html"
+    return render(request, template, context)
+
+
+def more_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
+    root = _public_comment(comment_id)
+    replies, cursor = selectors.replies_page(root, after_path=request.GET.get("after", ""))
+    context = {
+        "thread": root.thread,
+        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
+        "reacted_ids": selectors.reacted_ids(request.user, [r.pk for r in replies]),
+        "state": services.commenting_state(root.thread),
+    }
+    if request.htmx:
+        return render(request, "discussions/_replies.html", context)
+    return render(request, "discussions/permalink.html", {**context, "target": root})
+
+
+@login_required
+def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied("You can only edit your own comments.")
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_comment(request.user, comment, form.cleaned_data["body"])
+        except services.CommentError as error:
+            form.add_error("body", error.message)
+            status = error.status
+        else:
+            messages.success(request, "Your comment is updated.")
+            return redirect(comment_url(comment))
+    elif request.method == "POST":
+        status = 400
+    return render(request, "discussions/edit.html", {"comment": comment, "form": form}, status=status)
+
+
+@login_required
+def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied("You can only delete your own comments.")
+    if request.method == "POST":
+        services.delete_own_comment(request.user, comment)
+        messages.success(request, "Your comment is deleted. Replies to it stay in the thread.")
+        return redirect(comment.thread.get_absolute_url())
+    return render(request, "discussions/delete.html", {"comment": comment})
+
+
+@login_required
+@require_POST
+def react(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _public_comment(comment_id)
+    try:
+        if request.POST.get("undo"):
+            services.unreact(request.user, comment)
+        else:
+            services.react(request.user, comment)
+    except services.CommentError as error:
+        if request.htmx:
+            return HttpResponse(error.message, status=error.status)
+        messages.error(request, error.message)
+    if request.htmx:
+        reacted = bool(selectors.reacted_ids(request.user, [comment.pk]))
+        return render(request, "discussions/_reaction.html", {"comment": comment, "reacted": reacted})
+    return redirect(comment_url(comment))
+
+
+@login_required
+@require_POST
+def feature(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _public_comment(comment_id)
+    try:
+        services.set_featured(request.user, comment, featured=not request.POST.get("undo"))
+    except services.CommentError as error:
+        raise PermissionDenied(error.message) from None
+    return redirect(comment_url(comment))
+
+
+def events_stream(request: HttpRequest, thread_id: int) -> StreamingHttpResponse:
+    """Server-Sent Events for one thread: new comments and reaction counts, as they happen.
+
+    `?after=ID` (or the Last-Event-ID header) is the newest comment the page has; the first
+    event tells how many published comments it missed, so a reconnect loses nothing.
+    """
+    thread = get_object_or_404(Thread, pk=thread_id)
+    last_seen = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
+    after = int(last_seen) if last_seen.isdigit() else 0
+    missed = selectors.new_comment_count(thread, after) if after else 0
+    response = StreamingHttpResponse(_event_lines(thread.pk, missed), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _event_lines(thread_id: int, missed: int):
+    yield "retry: 3000\n\n"
+    if missed:
+        yield f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"
+    deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
+    for event in broker().listen(thread_channel(thread_id), timeout=15):
+        if event is None:
+            yield ": keep-alive\n\n"
+        else:
+            event_id = f"id: {event['id']}\n" if event["type"] == "comment" else ""
+            yield f"{event_id}event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+        if time.monotonic() > deadline:
+            return
