@@ -1,6 +1,12 @@
 """Suite-wide test configuration."""
 
 import pytest
+from django.conf import settings as django_settings
+
+
+def pytest_configure(config):
+    # The SQLite test database is a real file under var/ (see agora/settings.py).
+    django_settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
