@@ -20,7 +20,7 @@ class Broker(Protocol):
     def publish(self, channel: str, event: dict) -> None: ...
 
     def listen(self, channel: str, timeout: float) -> Iterator[dict | None]:
-        """Yield events as they come, and None every `timeout` seconds without one."""
+        """Subscribe now; the iterator yields events as they come, and None after `timeout` idle seconds."""
         ...
 
 
@@ -39,6 +39,9 @@ class InProcessBroker:
         inbox: queue.SimpleQueue[dict] = queue.SimpleQueue()
         with self._lock:
             self._subscribers.setdefault(channel, set()).add(inbox)
+        return self._drain(channel, inbox, timeout)
+
+    def _drain(self, channel: str, inbox: "queue.SimpleQueue[dict]", timeout: float) -> Iterator[dict | None]:
         try:
             while True:
                 try:
@@ -64,6 +67,10 @@ class RedisBroker:
     def listen(self, channel: str, timeout: float) -> Iterator[dict | None]:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(f"agora:{channel}")
+        return self._drain(pubsub, timeout)
+
+    @staticmethod
+    def _drain(pubsub, timeout: float) -> Iterator[dict | None]:
         try:
             while True:
                 message = pubsub.get_message(timeout=timeout)

@@ -212,11 +212,13 @@ def events_stream(request: HttpRequest, thread_id: int) -> StreamingHttpResponse
 
 
 def _event_lines(thread_id: int, missed: int):
+    # Subscribe before the first byte goes out, so nothing posted after it is missed.
+    events = broker().listen(thread_channel(thread_id), timeout=settings.LIVE_KEEPALIVE_SECONDS)
     yield "retry: 3000\n\n"
     if missed:
         yield f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"
     deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
-    for event in broker().listen(thread_channel(thread_id), timeout=15):
+    for event in events:
         if event is None:
             yield ": keep-alive\n\n"
         else:
