@@ -109,6 +109,12 @@ def post_comment(
             return existing
     if not author.is_active:
         raise CommentError("inactive", "This account cannot post.", status=403)
+    if not (author.email_verified_at or author.is_staff):
+        raise CommentError(
+            "unverified",
+            "Confirm your email address to join the discussion: use the link we sent when you signed up.",
+            status=403,
+        )
     state = commenting_state(thread)
     if not state.open:
         raise CommentError("closed", state.reason, status=403)

@@ -11,9 +11,13 @@ from discussions import services
 from discussions.models import Comment, Thread
 
 
-def make_user(username: str, **extra):
+def make_user(username: str, verified: bool = True, **extra):
     return get_user_model().objects.create_user(
-        username, email=f"{username}@example.org", password="a-long-test-password-1", **extra
+        username,
+        email=f"{username}@example.org",
+        password="a-long-test-password-1",
+        email_verified_at=timezone.now() if verified else None,
+        **extra,
     )
 
 

@@ -83,6 +83,15 @@ def test_closed_article_refuses_comments_and_keeps_the_old_ones(alice, article, 
     assert list(Comment.objects.values_list("body", flat=True)) == ["Before closing"]
 
 
+def test_unverified_accounts_cannot_post_yet(thread):
+    from discussions.tests.conftest import make_user
+
+    with pytest.raises(CommentError) as error:
+        services.post_comment(make_user("newbie", verified=False), thread, "Hello")
+    assert error.value.code == "unverified" and "Confirm your email" in error.value.message
+    assert Comment.objects.count() == 0
+
+
 def test_client_key_makes_posting_idempotent(alice, thread):
     first = services.post_comment(alice, thread, "Once", client_key="k-1")
     again = services.post_comment(alice, thread, "Once", client_key="k-1")
