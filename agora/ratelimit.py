@@ -35,5 +35,8 @@ def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The caller's address.  Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips)."""
+    """The caller's address.
+
+    Behind a reverse proxy, have the proxy set REMOTE_ADDR (gunicorn --forwarded-allow-ips).
+    """
     return request.META.get("REMOTE_ADDR", "") or "unknown"
