@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles.models import Article, ArticleBlock, Section, Topic
@@ -70,22 +70,29 @@ def sections() -> list[Section]:
     return list(Section.objects.all())
 
 
-def latest_by_section(per_section: int = 4) -> dict[int, list[Article]]:
-    """The newest few published articles of every section, in one query."""
-    ranked = (
-        listing(Article.objects.published())
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("section_id")],
-                order_by=[F("published_at").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank__lte=per_section)
-        .order_by("section__position", "rank")
+def latest_by_section(sections: list[Section], per_section: int = 4) -> dict[int, list[Article]]:
+    """The newest few published articles of every section.
+
+    One statement of per-section index range scans (UNION ALL of LIMITed subqueries), then
+    one fetch: the cost follows the number of sections, never the size of the archive.
+    """
+    section_ids = [section.pk for section in sections]
+    if not section_ids:
+        return {}
+    part = (
+        "SELECT * FROM (SELECT id FROM articles_article "  # noqa: S608 (placeholders only)
+        "WHERE section_id = %s AND status = %s AND published_at <= %s "
+        "ORDER BY published_at DESC, id DESC LIMIT %s) AS newest"
     )
+    params: list[object] = []
+    now = timezone.now()
+    for section_id in section_ids:
+        params += [section_id, Article.Status.PUBLISHED, now, per_section]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([part] * len(section_ids)), params)
+        ids = [row[0] for row in cursor.fetchall()]
     grouped: dict[int, list[Article]] = {}
-    for article in ranked:
+    for article in listing(Article.objects.filter(pk__in=ids)).order_by("-published_at", "-id"):
         grouped.setdefault(article.section_id, []).append(article)
     return grouped
 
@@ -103,17 +110,38 @@ def article_for_page(slug: str, include_drafts: bool = False) -> Article | None:
     )
 
 
+RELATED_CANDIDATES_PER_TOPIC = 25
+
+
 def related_articles(article: Article, limit: int = 4) -> list[Article]:
-    """Published articles sharing the most topics with this one, then the newest of its section."""
+    """Published articles sharing the most topics with this one, newest first; else its section's newest.
+
+    Candidates are the most recent articles of each of its topics (an index range scan on
+    the topic link table per topic), so the cost is bounded by the article's topics, not
+    by the archive.
+    """
     topic_ids = [topic.pk for topic in article.topics.all()]
-    candidates = listing(Article.objects.published().exclude(pk=article.pk))
+    shared: dict[int, int] = {}
     if topic_ids:
-        candidates = candidates.filter(Q(topics__in=topic_ids) | Q(section_id=article.section_id))
-        shared = Count("topics", filter=Q(topics__in=topic_ids), distinct=True)
-        candidates = candidates.annotate(shared=shared).order_by("-shared", "-published_at", "-id")
-    else:
-        candidates = candidates.filter(section_id=article.section_id).order_by("-published_at", "-id")
-    return list(candidates[:limit])
+        part = (
+            "SELECT * FROM (SELECT article_id FROM articles_article_topics "  # noqa: S608 (placeholders)
+            "WHERE topic_id = %s AND article_id <> %s ORDER BY article_id DESC LIMIT %s) AS recent"
+        )
+        params: list[object] = []
+        for topic_id in topic_ids:
+            params += [topic_id, article.pk, RELATED_CANDIDATES_PER_TOPIC]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join([part] * len(topic_ids)), params)
+            for (candidate_id,) in cursor.fetchall():
+                shared[candidate_id] = shared.get(candidate_id, 0) + 1
+    published = listing(Article.objects.published())
+    candidates = list(published.filter(pk__in=shared)) if shared else []
+    candidates.sort(key=lambda a: (shared[a.pk], a.published_at, a.pk), reverse=True)
+    if len(candidates) < limit:
+        seen = {a.pk for a in candidates} | {article.pk}
+        same_section = published.filter(section_id=article.section_id).exclude(pk__in=seen)
+        candidates += list(same_section.order_by("-published_at", "-id")[: limit - len(candidates)])
+    return candidates[:limit]
 
 
 def _search_words(text: str) -> list[str]:

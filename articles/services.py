@@ -40,7 +40,8 @@ class ArticleData:
     canonical_url: str | None = None
     feed_guid: str | None = None
     origin: str = Article.Origin.EDITOR
-    status: str = Article.Status.PUBLISHED
+    # None keeps what an existing article has (an editor may have unpublished it); new ones publish.
+    status: str | None = None
     slug: str = ""  # a stable address for our own articles (the demo newsroom); derived when blank
 
 
@@ -140,9 +141,12 @@ def upsert_article(data: ArticleData) -> tuple[Article, bool]:
     article.standfirst = data.standfirst.strip()
     article.byline = data.byline.strip()[:200]
     article.source = data.source.strip()[:100]
-    article.section = get_or_create_section(data.section_slug or settings.INGEST_DEFAULT_SECTION)
+    if data.section_slug or created:
+        # An update without a section keeps the one an editor may have chosen.
+        article.section = get_or_create_section(data.section_slug or settings.INGEST_DEFAULT_SECTION)
     article.origin = data.origin
-    article.status = data.status
+    if data.status is not None or created:
+        article.status = data.status or Article.Status.PUBLISHED
     if data.published_at is not None:
         article.published_at = data.published_at
     elif created:

@@ -18,8 +18,9 @@ SEARCH_PAGE_SIZE = 20
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     page = selectors.latest_page(Article.objects.published(), request.GET.get("before"), size=12)
-    by_section = selectors.latest_by_section(per_section=4)
-    section_rows = [(s, by_section[s.pk]) for s in selectors.sections() if s.pk in by_section]
+    sections = selectors.sections()
+    by_section = selectors.latest_by_section(sections, per_section=4)
+    section_rows = [(s, by_section[s.pk]) for s in sections if s.pk in by_section]
     return render(
         request,
         "articles/home.html",

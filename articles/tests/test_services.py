@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -93,3 +95,18 @@ def test_published_excludes_drafts_and_future_articles():
     build_article(status=Article.Status.DRAFT)
     build_article(hours_ago=-5)
     assert list(Article.objects.published()) == [live]
+
+
+def test_an_update_keeps_the_editors_section_and_status_unless_given():
+    url = "https://example.org/keep"
+    article, _ = upsert_article(wire(canonical_url=url))
+    article.section = build_article(section="politics").section
+    article.status = Article.Status.DRAFT
+    article.save()
+    again, created = upsert_article(
+        replace(wire(headline="Updated copy", canonical_url=url), section_slug="")
+    )
+    assert not created and again.headline == "Updated copy"
+    assert again.section.slug == "politics" and again.status == Article.Status.DRAFT
+    moved, _ = upsert_article(replace(wire(canonical_url=url), section_slug="science", status="published"))
+    assert moved.section.slug == "science" and moved.status == Article.Status.PUBLISHED
