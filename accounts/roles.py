@@ -1,0 +1,69 @@
+"""Roles are Django groups, created (and topped up) after every migrate.  See accounts/README.md.
+
+`ensure_roles` only ever adds: permissions an administrator grants a group by hand, and
+the article permissions articles/signals.py gives "Editors", are never taken away.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+READERS = "Readers"
+COMMENTERS = "Commenters"
+MODERATORS = "Moderators"
+EDITORS = "Editors"  # the same group articles.signals.ensure_editors_group creates
+ADMINS = "Admins"
+
+ALL = "__all__"
+
+# "app_label.codename" for each role; Admins get every permission there is.
+ROLE_PERMISSIONS: dict[str, list[str] | str] = {
+    READERS: [],
+    # Posting itself is gated on a confirmed email (discussions.services); these mark the
+    # role so a moderator can take commenting away by moving someone to Readers.
+    COMMENTERS: ["discussions.add_comment", "discussions.add_reaction"],
+    MODERATORS: [
+        "discussions.view_thread",
+        "discussions.view_comment",
+        "discussions.change_comment",
+        "discussions.feature_comment",
+        "discussions.view_commentrevision",
+        "discussions.view_reaction",
+        "discussions.view_mention",
+        "accounts.view_user",
+    ],
+    EDITORS: ["discussions.feature_comment"],
+    ADMINS: ALL,
+}
+
+DEFAULT_ROLE = COMMENTERS
+
+
+def _permissions(names: list[str], using: str):
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.using(using).filter(query)
+
+
+def ensure_roles(using: str = "default") -> dict[str, Group]:
+    """Create every role group and add its permissions; safe to run any number of times."""
+    groups = {}
+    for name, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        perms = Permission.objects.using(using).all() if wanted == ALL else _permissions(list(wanted), using)
+        missing = perms.exclude(group=group)
+        if missing.exists():
+            group.permissions.add(*missing)
+        groups[name] = group
+    return groups
+
+
+def ensure_roles_after_migrate(sender: object, using: str = "default", **kwargs: object) -> None:
+    # Runs after each app's post_migrate, so permissions created for later apps are picked up
+    # by the time the last one finishes (auth's create_permissions is connected first).
+    ensure_roles(using)
+
+
+def assign_default_role(user) -> None:
+    user.groups.add(Group.objects.get_or_create(name=DEFAULT_ROLE)[0])
