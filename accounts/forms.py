@@ -10,40 +10,6 @@ from accounts import throttle
 from accounts.models import User
 
 
-class DescribedFieldsMixin:
-    """Tie each input to its help text and errors, by the ids form_fields.html gives them.
-
-    Django's own aria-describedby points at `<id>_helptext` / `<id>_error`, which the shared
-    include does not render; setting the attribute on the widget replaces it.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._describe_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._describe_fields()
-
-    def _describe_fields(self) -> None:
-        errors = self._errors or {}
-        for name, field in self.fields.items():
-            if field.widget.is_hidden:
-                continue
-            field_id = self[name].id_for_label
-            if not field_id:
-                continue
-            ids = []
-            if field.help_text:
-                ids.append(f"{field_id}-help")
-            if name in errors:
-                ids.append(f"{field_id}-error")
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
-
-
 class ThrottledFormMixin:
     """A form that can be refused for going too fast; `retry_after` is then in seconds."""
 
@@ -72,7 +38,7 @@ def email_in_use(email: str, exclude_pk: int | None = None) -> bool:
 DUPLICATE_EMAIL = "An account already uses this address. Log in or reset your password."
 
 
-class SignupForm(DescribedFieldsMixin, auth_forms.UserCreationForm):
+class SignupForm(auth_forms.UserCreationForm):
     email = forms.EmailField(
         max_length=254,
         help_text="We send a link to confirm it. It is never shown to other readers.",
@@ -90,7 +56,7 @@ class SignupForm(DescribedFieldsMixin, auth_forms.UserCreationForm):
         return email
 
 
-class LoginForm(DescribedFieldsMixin, ThrottledFormMixin, auth_forms.AuthenticationForm):
+class LoginForm(ThrottledFormMixin, auth_forms.AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
@@ -102,7 +68,7 @@ class LoginForm(DescribedFieldsMixin, ThrottledFormMixin, auth_forms.Authenticat
         return super().clean()
 
 
-class PasswordResetRequestForm(DescribedFieldsMixin, ThrottledFormMixin, auth_forms.PasswordResetForm):
+class PasswordResetRequestForm(ThrottledFormMixin, auth_forms.PasswordResetForm):
     def __init__(self, *args, request=None, **kwargs) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
@@ -117,15 +83,15 @@ class PasswordResetRequestForm(DescribedFieldsMixin, ThrottledFormMixin, auth_fo
         return cleaned
 
 
-class SetPasswordForm(DescribedFieldsMixin, auth_forms.SetPasswordForm):
+class SetPasswordForm(auth_forms.SetPasswordForm):
     pass
 
 
-class PasswordChangeForm(DescribedFieldsMixin, auth_forms.PasswordChangeForm):
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
     pass
 
 
-class ProfileForm(DescribedFieldsMixin, forms.ModelForm):
+class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "bio"]
@@ -150,7 +116,7 @@ class ProfileForm(DescribedFieldsMixin, forms.ModelForm):
         return self.cleaned_data["bio"].strip()
 
 
-class EraseAccountForm(DescribedFieldsMixin, ThrottledFormMixin, forms.Form):
+class EraseAccountForm(ThrottledFormMixin, forms.Form):
     password = forms.CharField(
         label="Your password",
         strip=False,

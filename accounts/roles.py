@@ -18,10 +18,12 @@ ALL = "__all__"
 # "app_label.codename" for each role; Admins get every permission there is.
 ROLE_PERMISSIONS: dict[str, list[str] | str] = {
     READERS: [],
-    # Posting itself is gated on a confirmed email (discussions.services); these mark the
-    # role so a moderator can take commenting away by moving someone to Readers.
+    # discussions.services requires these (and a confirmed email) to post and react, so
+    # moving someone to Readers takes commenting away.
     COMMENTERS: ["discussions.add_comment", "discussions.add_reaction"],
     MODERATORS: [
+        "discussions.add_comment",
+        "discussions.add_reaction",
         "discussions.view_thread",
         "discussions.view_comment",
         "discussions.change_comment",
@@ -31,7 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "discussions.view_mention",
         "accounts.view_user",
     ],
-    EDITORS: ["discussions.feature_comment"],
+    EDITORS: ["discussions.add_comment", "discussions.add_reaction", "discussions.feature_comment"],
     ADMINS: ALL,
 }
 

@@ -115,6 +115,13 @@ def post_comment(
             "Confirm your email address to join the discussion: use the link we sent when you signed up.",
             status=403,
         )
+    if not author.has_perm("discussions.add_comment"):
+        raise CommentError(
+            "not_a_commenter",
+            "Your account can read but not comment (its role is Reader). "
+            "Ask the moderators if this is a mistake.",
+            status=403,
+        )
     state = commenting_state(thread)
     if not state.open:
         raise CommentError("closed", state.reason, status=403)
@@ -210,6 +217,8 @@ def react(user, comment: Comment) -> Comment:
         raise CommentError("gone", "This comment is not available.", status=409)
     if comment.author_id == user.pk:
         raise CommentError("own_comment", "You cannot react to your own comment.", status=409)
+    if not user.has_perm("discussions.add_reaction"):
+        raise CommentError("not_a_commenter", "Your account can read but not react.", status=403)
     try:
         with transaction.atomic():
             Reaction.objects.create(comment=comment, user=user)

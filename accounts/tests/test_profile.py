@@ -33,7 +33,7 @@ def test_edit_profile_and_see_it_in_public(client, bob):
     client.force_login(bob)
     page = client.get("/accounts/profile/").content.decode()
     assert '<label for="id_display_name">' in page and '<label for="id_bio">' in page
-    assert 'aria-describedby="id_bio-help"' in page and "<textarea" in page
+    assert 'aria-describedby="id_bio_helptext"' in page and "<textarea" in page
     response = client.post(
         "/accounts/profile/", {"display_name": "  Robert   Dupont ", "bio": " Reader in Lyon. "}
     )

@@ -43,8 +43,8 @@ def test_signup_page_is_labelled_and_described(client):
     for field in ("username", "email", "password1", "password2"):
         assert f'<label for="id_{field}">' in html
     # The input points at the help text the shared include renders.
-    assert 'id="id_email-help"' in html
-    assert 'aria-describedby="id_email-help"' in html
+    assert 'id="id_email_helptext"' in html
+    assert 'aria-describedby="id_email_helptext"' in html
     assert 'autocomplete="email"' in html
 
 
@@ -215,7 +215,7 @@ def test_bad_signups_say_what_is_wrong(client, overrides, message):
     assert response.status_code == 400
     html = response.content.decode()
     assert message in html
-    assert 'aria-invalid="true"' in html and "-error" in html
+    assert 'aria-invalid="true"' in html and "_error" in html
     assert not User.objects.exists()
 
 

@@ -4,21 +4,26 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.roles import COMMENTERS
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment, Thread
 
 
-def make_user(username: str, verified: bool = True, **extra):
-    return get_user_model().objects.create_user(
+def make_user(username: str, verified: bool = True, role: str = COMMENTERS, **extra):
+    """A reader with a confirmed address (unless `verified=False`) in the given role group."""
+    user = get_user_model().objects.create_user(
         username,
         email=f"{username}@example.org",
         password="a-long-test-password-1",
         email_verified_at=timezone.now() if verified else None,
         **extra,
     )
+    user.groups.add(Group.objects.get(name=role))
+    return user
 
 
 @pytest.fixture

@@ -92,6 +92,19 @@ def test_unverified_accounts_cannot_post_yet(thread):
     assert Comment.objects.count() == 0
 
 
+def test_readers_can_read_but_not_post_or_react(alice, thread):
+    from accounts.roles import READERS
+    from discussions.tests.conftest import make_user
+
+    reader = make_user("reader", role=READERS)
+    with pytest.raises(CommentError) as error:
+        services.post_comment(reader, thread, "Hello")
+    assert error.value.code == "not_a_commenter"
+    with pytest.raises(CommentError):
+        services.react(reader, services.post_comment(alice, thread, "Hi"))
+    assert Comment.objects.count() == 1
+
+
 def test_client_key_makes_posting_idempotent(alice, thread):
     first = services.post_comment(alice, thread, "Once", client_key="k-1")
     again = services.post_comment(alice, thread, "Once", client_key="k-1")
