@@ -130,8 +130,13 @@ class Article(models.Model):
 
     @property
     def was_updated(self) -> bool:
-        """True when the copy changed meaningfully after publication (more than a minute later)."""
-        return (self.updated_at - self.published_at).total_seconds() > 60
+        """True when the article was changed more than a minute after it was stored and published.
+
+        Compared with created_at as well as published_at, so copy ingested with an older
+        publication time does not read as "updated" the moment it arrives.
+        """
+        first_seen = max(self.created_at, self.published_at)
+        return (self.updated_at - first_seen).total_seconds() > 60
 
 
 class ArticleBlock(models.Model):

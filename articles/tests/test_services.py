@@ -110,3 +110,15 @@ def test_an_update_keeps_the_editors_section_and_status_unless_given():
     assert again.section.slug == "politics" and again.status == Article.Status.DRAFT
     moved, _ = upsert_article(replace(wire(canonical_url=url), section_slug="science", status="published"))
     assert moved.section.slug == "science" and moved.status == Article.Status.PUBLISHED
+
+
+def test_only_later_edits_mark_an_article_updated():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    article, _ = upsert_article(wire(published_at=timezone.now() - timedelta(days=2)))
+    assert not article.was_updated  # ingested now, published two days ago: not an update
+    Article.objects.filter(pk=article.pk).update(updated_at=timezone.now() + timedelta(minutes=5))
+    article.refresh_from_db()
+    assert article.was_updated
