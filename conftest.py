@@ -3,6 +3,8 @@
 import pytest
 from django.conf import settings as django_settings
 
+pytest_plugins = ["tests.browser.plugin"]
+
 
 def pytest_configure(config):
     # The SQLite test database is a real file under var/ (see agora/settings.py).

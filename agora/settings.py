@@ -61,15 +61,19 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django_htmx",
+    "ninja",  # serves the API docs page's assets locally
     "accounts",
     "articles",
     "discussions",
     "moderation",
+    "embed",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -197,12 +201,59 @@ INGEST_DEFAULT_SECTION = os.environ.get("INGEST_DEFAULT_SECTION", "world")
 INGEST_HTTP_TIMEOUT = float(os.environ.get("INGEST_HTTP_TIMEOUT", "15"))
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(10 * 1024 * 1024)))
 
+# --- Email ----------------------------------------------------------------
+# SMTP when EMAIL_HOST is set; otherwise messages are printed to the console (development).
+# EMAIL_BACKEND may still name any backend explicitly.  Tests use the locmem outbox.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
 # --- Discussions ----------------------------------------------------------
 COMMENT_MAX_LENGTH = int(os.environ.get("COMMENT_MAX_LENGTH", "5000"))
 COMMENT_EDIT_WINDOW_SECONDS = int(os.environ.get("COMMENT_EDIT_WINDOW_SECONDS", str(10 * 60)))
 # Seconds an SSE connection stays open before the browser reconnects (bounds held workers).
 LIVE_STREAM_SECONDS = int(os.environ.get("LIVE_STREAM_SECONDS", "300"))
 LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "15"))
+
+# --- JSON API (api/) ------------------------------------------------------
+# Browser origins (scheme://host[:port]) allowed to call /api/ cross-origin, with
+# credentials; comma-separated, exact matches only (no wildcards).
+API_CORS_ORIGINS = env_list("API_CORS_ORIGINS", [])
+API_CORS_MAX_AGE = int(os.environ.get("API_CORS_MAX_AGE", "600"))
+# Per minute: reads per client IP, writes per user, failed bearer-token attempts per IP.
+API_RATE_LIMITS = {
+    "read": int(os.environ.get("API_READ_RATE_PER_MINUTE", "300")),
+    "write": int(os.environ.get("API_WRITE_RATE_PER_MINUTE", "30")),
+    "token_failure": int(os.environ.get("API_TOKEN_FAILURE_RATE_PER_MINUTE", "10")),
+}
+
+# --- Embeds (embed/) -----------------------------------------------------
+# Publisher sites whose pages may show an Agora discussion in an iframe (embed/README.md):
+# host names, comma-separated; a leading dot admits the domain and its subdomains
+# (".example.org").  A story's URL must be on one of them, and only pages on them may frame it.
+EMBED_ALLOWED_DOMAINS = env_list("EMBED_ALLOWED_DOMAINS", ["127.0.0.1", "localhost"])
+# New embedded threads one client IP may create per hour (existing threads are not limited).
+EMBED_THREAD_CREATES_PER_HOUR = int(os.environ.get("EMBED_THREAD_CREATES_PER_HOUR", "30"))
+# Live "new comments" updates in embeds: one Server-Sent Events connection per reader with
+# the discussion open on a publisher's page (LIVE_STREAM_SECONDS bounds each); off saves workers.
+EMBED_LIVE_UPDATES = env_bool("EMBED_LIVE_UPDATES", True)
+# On a publisher's own domain the iframe is a third-party context: browsers send it the session
+# and CSRF cookies only when they are SameSite=None (and Secure, which production sets below).
+# Development is same-site (127.0.0.1 on another port), where the default Lax works.
+EMBEDS_CROSS_SITE = PRODUCTION and bool(os.environ.get("EMBED_ALLOWED_DOMAINS"))
+if EMBEDS_CROSS_SITE:
+    SESSION_COOKIE_SAMESITE = "None"
+    CSRF_COOKIE_SAMESITE = "None"
 
 # --- Security -------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

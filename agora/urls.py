@@ -20,6 +20,9 @@ urlpatterns = [
     ),
     path("accounts/", include("accounts.urls")),
     path("discussions/", include("discussions.urls")),
+    path("embed/", include("embed.urls")),
+    path("", include("embed.root_urls")),  # /embed.js, the publisher snippet's script
+    path("api/v1/", include("api.urls")),
     path("", include("articles.urls")),
 ]
 

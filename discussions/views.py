@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection as db_connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -212,6 +213,9 @@ def events_stream(request: HttpRequest, thread_id: int) -> StreamingHttpResponse
 
 
 def _event_lines(thread_id: int, missed: int):
+    # A stream lasts minutes and never queries: give its database connection back now,
+    # or every open page would hold one.
+    db_connection.close()
     # Subscribe before the first byte goes out, so nothing posted after it is missed.
     events = broker().listen(thread_channel(thread_id), timeout=settings.LIVE_KEEPALIVE_SECONDS)
     yield "retry: 3000\n\n"

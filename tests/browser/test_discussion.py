@@ -8,7 +8,7 @@ from django.core import mail
 from articles.tests.conftest import build_article
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
-from tests.browser.conftest import screenshot
+from tests.browser.plugin import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,8 +71,8 @@ def test_sign_up_comment_live_update_react_and_reply(live_server, browser, setti
         # Respect, enhanced with htmx: the count changes in place.
         bobs.get_by_role("button", name=re.compile("Respect")).click()
         carol.wait_for_function(
-            "() => document.querySelector('[data-reaction-count] [aria-pressed=\"true\"], "
-            "button[aria-pressed=\"true\"]') !== null"
+            '() => document.querySelector(\'[data-reaction-count] [aria-pressed="true"], '
+            'button[aria-pressed="true"]\') !== null'
         )
         assert bobs.locator(".reaction__count").inner_text() == "1"
 

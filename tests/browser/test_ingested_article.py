@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from articles.models import Article
-from tests.browser.conftest import screenshot
+from tests.browser.plugin import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from articles.tests.conftest import build_article
-from tests.browser.conftest import screenshot
+from tests.browser.plugin import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

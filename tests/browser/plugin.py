@@ -1,4 +1,7 @@
-"""Playwright driving Debian's Chromium against Django's live server.
+"""Playwright driving Debian's Chromium against Django's live server (a pytest plugin).
+
+Loaded for the whole suite from the root conftest.py, so every app's browser tests share
+one browser per session (Playwright's sync API allows one at a time).
 
 Skipped, with the reason printed, where /usr/bin/chromium is absent — except in CI
 (CI=true), where .ci/run installs it and a missing browser is a failure.

@@ -1,0 +1,298 @@
+"""The embed: a script for publishers' pages, and the pages shown in its iframe.
+
+Every page here is `@framed` (embed.framing): frameable by the allowed publishers only, and
+built with the embed URL map, so the shared discussion templates link to the twins below.
+Posting, editing and reacting go through discussions.services like the site's own views;
+logging in and signing up reuse the accounts views (their throttles, roles and emails).
+"""
+
+import posixpath
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts import views as account_views
+from accounts.forms import SignupForm
+from agora import ratelimit
+from discussions import selectors, services
+from discussions import views as discussion_views
+from discussions.forms import CommentForm
+from discussions.models import Comment, Thread
+from embed import stories
+from embed.framing import error_page, framed
+
+SCRIPT = Path(__file__).resolve().parent / "static" / "embed" / "embed.js"
+THREAD_CREATION_PERIOD = 60 * 60
+
+
+# --- The publisher's script -----------------------------------------------------------
+
+
+@require_safe
+def script(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(SCRIPT.read_bytes(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    # Loadable from publishers' pages that isolate themselves (Cross-Origin-Embedder-Policy).
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+# --- A story's discussion ---------------------------------------------------------------
+
+
+@framed
+@require_safe
+def story_thread(request: HttpRequest) -> HttpResponse:
+    """/embed/thread/?url=STORY&title=TITLE: find (or start) the story's thread and show it."""
+    raw_url = request.GET.get("url", "")
+    title = stories.clean_title(request.GET.get("title", ""))
+    try:
+        url = stories.clean_story_url(raw_url)
+        thread = stories.existing_thread(url, raw_url)
+    except stories.Refused as refusal:
+        return error_page(request, refusal.status, refusal.message)
+    if thread is None:
+        verdict = ratelimit.hit(
+            "embed-thread",
+            ratelimit.client_ip(request),
+            settings.EMBED_THREAD_CREATES_PER_HOUR,
+            THREAD_CREATION_PERIOD,
+        )
+        if not verdict.allowed:
+            response = error_page(
+                request, 429, "Too many new discussions were started from your network. Try again later."
+            )
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+        thread = stories.create_thread(url, title)
+    else:
+        stories.fill_missing_title(thread, title)
+    # To the embed twin of the thread page (this view runs with the embed URL map): at a path
+    # of its own, the discussion's relative sort, paging and login links keep working.
+    return redirect("discussions:thread", thread.pk)
+
+
+@framed
+def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    if thread.article_id and not thread.article.is_published:
+        raise Http404("Not published.")
+    return render(
+        request, "embed/thread.html", {"thread": thread, "live_updates": settings.EMBED_LIVE_UPDATES}
+    )
+
+
+# --- Logging in and out, signing up ---------------------------------------------------
+
+
+def _inside_embed(url: str) -> bool:
+    """Only embed pages can be shown in the iframe, so only they are places to return to."""
+    parts = urlsplit(url or "")
+    path = posixpath.normpath(parts.path) + "/"  # "/embed/../accounts/" is not inside
+    return not parts.scheme and not parts.netloc and path.startswith("/embed/")
+
+
+def _embed_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if _inside_embed(target) else ""
+
+
+class ReturnIntoEmbed:
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        return url if _inside_embed(url) else ""
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("accounts:login")  # the embed's login page, which says who is logged in
+
+
+class LoginView(ReturnIntoEmbed, account_views.LoginView):
+    template_name = "embed/login.html"
+
+
+class LogoutView(ReturnIntoEmbed, auth_views.LogoutView):
+    pass
+
+
+login = framed(LoginView.as_view())
+logout = framed(LogoutView.as_view())
+
+
+@framed
+def signup(request: HttpRequest) -> HttpResponse:
+    next_url = _embed_next(request)
+    status, refusal, retry_after = 200, "", ""
+    if request.method == "POST":
+        # The site's own sign-up does the work (throttling, roles, the confirmation email);
+        # this page only shows its form, or its outcome, inside the iframe.
+        outcome = account_views.signup(request)
+        if outcome.status_code in (301, 302, 303):
+            return redirect(next_url or "accounts:login")
+        status = outcome.status_code
+        if status == 429:
+            refusal = "Too many attempts. Please try again later."
+            retry_after = outcome.get("Retry-After", "")
+    form = SignupForm(request.POST or None)
+    if form.is_bound:
+        form.is_valid()  # the same errors the site's view found, for this page
+    context = {"form": form, "next": next_url, "refusal": refusal}
+    page = render(request, "embed/signup.html", context, status=status)
+    if retry_after:
+        page["Retry-After"] = retry_after
+    return page
+
+
+# --- Posting, replying, editing: the discussion pages inside the iframe ---------------
+
+
+def _public_comment(comment_id: int) -> Comment:
+    comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
+    if not comment.is_public and not comment.is_tombstone:
+        raise Http404("This comment is not public.")
+    return comment
+
+
+def _compose_page(request, thread: Thread, parent: Comment | None, form: CommentForm, status: int = 200):
+    context = {"thread": thread, "parent": parent, "form": form, "state": services.commenting_state(thread)}
+    return render(request, "embed/compose.html", context, status=status)
+
+
+def _post_and_return(request: HttpRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
+    """Post, then back to the discussion (a reply: to its conversation), at the new comment."""
+    form = CommentForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            comment = services.post_comment(
+                request.user,
+                thread,
+                form.cleaned_data["body"],
+                parent,
+                form.cleaned_data["client_key"] or None,
+            )
+        except services.CommentError as error:
+            form.add_error("body", error.message)
+            status = error.status
+        else:
+            if comment.is_public:
+                messages.success(request, "Your comment is published.")
+            else:
+                messages.info(request, "Thanks — your comment will appear once a moderator has reviewed it.")
+            if parent is None:
+                return redirect(reverse("discussions:thread", args=[thread.pk]) + f"#c{comment.pk}")
+            return redirect(reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
+    return _compose_page(request, thread, parent, form, status)
+
+
+@framed
+@login_required
+@require_POST
+def post(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    parent_id = request.POST.get("parent", "")
+    parent = None
+    if parent_id:
+        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdigit() else 0).first()
+        if parent is None:
+            form = CommentForm(request.POST)
+            form.is_valid()
+            form.add_error("body", "The comment you are replying to does not exist.")
+            return _compose_page(request, thread, None, form, status=404)
+    return _post_and_return(request, thread, parent)
+
+
+@framed
+@login_required
+def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
+    parent = _public_comment(comment_id)
+    if request.method == "POST":
+        return _post_and_return(request, parent.thread, parent)
+    form = CommentForm(initial={"parent": parent.pk})
+    if request.htmx:
+        context = {"thread": parent.thread, "parent": parent, "form": form}
+        return render(request, "discussions/_compose_form.html", context)
+    return _compose_page(request, parent.thread, parent, form)
+
+
+def _conversation(request, root: Comment, replies: list[Comment], cursor: str, **extra) -> HttpResponse:
+    context = {
+        "thread": root.thread,
+        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
+        "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
+        "state": services.commenting_state(root.thread),
+        "can_feature": request.user.has_perm("discussions.feature_comment"),
+        **extra,
+    }
+    return render(request, "embed/permalink.html", context)
+
+
+@framed
+def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """The conversation at one comment: its root, and the replies from it onwards."""
+    comment = _public_comment(comment_id)
+    root = comment.root or comment
+    replies, cursor = selectors.replies_page(root, from_path=comment.path)
+    first = Comment.objects.filter(root=root).order_by("path").values_list("path", flat=True).first() or ""
+    earlier = bool(replies) and replies[0].path != first
+    return _conversation(request, root, replies, cursor, target=comment, has_earlier_replies=earlier)
+
+
+@framed
+def more_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
+    if request.htmx:
+        return discussion_views.more_replies(request, comment_id)  # a fragment, with the embed's links
+    root = _public_comment(comment_id)
+    replies, cursor = selectors.replies_page(root, after_path=request.GET.get("after", ""))
+    return _conversation(request, root, replies, cursor, target=root, has_earlier_replies=True)
+
+
+def _own_comment(request: HttpRequest, comment_id: int, action: str) -> Comment:
+    comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied(f"You can only {action} your own comments.")
+    return comment
+
+
+@framed
+@login_required
+def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _own_comment(request, comment_id, "edit")
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.edit_comment(request.user, comment, form.cleaned_data["body"])
+            except services.CommentError as error:
+                form.add_error("body", error.message)
+                status = error.status
+            else:
+                messages.success(request, "Your comment is updated.")
+                return redirect(reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
+    return render(request, "embed/edit.html", {"comment": comment, "form": form}, status=status)
+
+
+@framed
+@login_required
+def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _own_comment(request, comment_id, "delete")
+    if request.method == "POST":
+        services.delete_own_comment(request.user, comment)
+        messages.success(request, "Your comment is deleted. Replies to it stay in the thread.")
+        return redirect("discussions:thread", comment.thread_id)
+    return render(request, "embed/delete.html", {"comment": comment})
+
+
+# Their pages are fragments (htmx) or redirects, which the embed URL map keeps in the embed.
+react = framed(discussion_views.react)
+feature = framed(discussion_views.feature)
