@@ -25,12 +25,13 @@ LISTING_FIELDS = (
     "lead_image_alt",
     "section__name",
     "section__slug",
+    "thread__comment_count",
 )
 
 
 def listing(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """Only what a listing card shows, with its section joined in."""
-    return queryset.select_related("section").only(*LISTING_FIELDS)
+    """Only what a listing card shows, with its section and discussion count joined in."""
+    return queryset.select_related("section", "thread").only(*LISTING_FIELDS)
 
 
 @dataclass

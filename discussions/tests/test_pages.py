@@ -146,3 +146,10 @@ def test_new_comment_invalidates_the_cached_article_page(
     assert client.get("/")["X-Page-Cache"] == "hit" and home  # one comment does not flush the site
     response = client.get(article.get_absolute_url())
     assert response["X-Page-Cache"] == "miss" and "Fresh comment" in response.content.decode()
+
+
+def test_listings_show_comment_counts(client, alice, bob, article, thread):
+    services.post_comment(alice, thread, "One")
+    services.post_comment(bob, thread, "Two")
+    html = page(client, "/")
+    assert f'href="{article.get_absolute_url()}#discussion">2 comments</a>' in html
