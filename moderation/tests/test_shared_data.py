@@ -1,0 +1,68 @@
+"""Checks against the real moderation data; skipped where shared/data/moderation is absent."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from moderation import classifier
+from moderation.training.data import holdout_split, read_civil_samples, read_rows
+
+DATA_DIR = Path(settings.BASE_DIR).parent / "shared" / "data" / "moderation"
+
+pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"moderation data not found at {DATA_DIR}")
+
+
+@pytest.fixture(autouse=True)
+def fresh_model(settings):
+    settings.MODERATION_MODEL_PATH = None
+    settings.MODERATION_HOLD_THRESHOLD = None
+    classifier.reset_model()
+    yield
+    classifier.reset_model()
+
+
+def evaluate(name: str) -> dict:
+    out = StringIO()
+    call_command(
+        "evaluate_moderation",
+        "--data",
+        str(DATA_DIR / name),
+        "--json",
+        "--no-baseline",
+        "--latency-samples",
+        "50",
+        stdout=out,
+    )
+    return json.loads(out.getvalue())
+
+
+def test_olid_test_split_auc_does_not_regress():
+    result = evaluate("olid_offenseval2019.csv.gz")
+    assert result["rows"] == 860  # only split == test
+    assert result["auc"] >= 0.83
+
+
+def test_hatecheck_reports_accuracy_per_functionality():
+    result = evaluate("hatecheck_functional_tests.csv.gz")
+    accuracy = result["functionality_accuracy"]
+    assert len(accuracy) == 29
+    assert sum(row["n"] for row in accuracy.values()) == result["rows"] == 3728
+
+
+def test_civil_comments_positives_mostly_held_on_the_validation_fold():
+    rows = [
+        r
+        for r in read_rows(DATA_DIR / "civil_comments_toxic_spans.csv.gz")
+        if holdout_split(r["text"]) == "val"
+    ]
+    held = [s.should_hold() for s in classifier.score_batch([r["text"] for r in rows])]
+    assert sum(held) / len(held) >= 0.9
+
+
+def test_civil_samples_do_not_repeat_test_texts():
+    test_texts = {r["text"].strip() for r in read_rows(DATA_DIR / "hatecheck_functional_tests.csv.gz")}
+    assert not test_texts & {text for text, _ in read_civil_samples()}
