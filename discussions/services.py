@@ -18,6 +18,7 @@ from articles.models import Article
 from discussions import events
 from discussions.formatting import mentioned_usernames, render_comment
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
+from moderation import audit
 
 User = get_user_model()
 PUBLISHED = Comment.Status.PUBLISHED
@@ -248,7 +249,9 @@ def set_featured(editor, comment: Comment, featured: bool) -> Comment:
         raise CommentError("forbidden", "Only editors and moderators can feature comments.", status=403)
     if featured and not comment.is_public:
         raise CommentError("gone", "Only published comments can be featured.", status=409)
-    Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+    with transaction.atomic():
+        Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+        audit.record(editor, "feature_comment" if featured else "unfeature_comment", comment)
     comment.is_featured = featured
     transaction.on_commit(lambda: events.comment_changed(comment))
     return comment

@@ -11,6 +11,7 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 from discussions.services import CommentError
+from moderation.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +176,8 @@ def test_featuring_needs_the_permission(alice, bob, thread):
     bob = type(bob).objects.get(pk=bob.pk)
     services.set_featured(bob, comment, True)
     assert Comment.objects.get(pk=comment.pk).is_featured
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_id) == (bob, "feature_comment", str(comment.pk))
 
 
 def test_status_changes_keep_counts_right(alice, bob, thread):
