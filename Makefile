@@ -37,6 +37,7 @@ format: install
 ## bench: the benchmarks in bench/ (real server, real load on loopback)
 bench: install
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/discussions.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
