@@ -145,3 +145,103 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"Mention of {self.user_id} in comment {self.comment_id}"
+
+
+class CommentingPolicy(models.Model):
+    """How commenting works at one level: site-wide (one row), a section, an article, or an embedded thread.
+
+    The effective state of a thread combines its site, section and article (or thread) rows:
+    the most restrictive wins (see discussions.commenting).  Closing or suspending never
+    touches a comment; reopening restores everything as it was.
+    """
+
+    class Scope(models.TextChoices):
+        SITE = "site", "Site-wide"
+        SECTION = "section", "Section"
+        ARTICLE = "article", "Article"
+        THREAD = "thread", "Embedded thread"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SLOW = "slow", "Slow mode"
+        PREMODERATED = "premoderated", "Pre-moderated"
+        CLOSED = "closed", "Closed"
+        SUSPENDED = "suspended", "Suspended with a notice"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    section = models.ForeignKey(
+        "articles.Section", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    slow_mode_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Slow mode: one comment per reader per this many minutes."
+    )
+    auto_close_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Close commenting this many days after publication (blank: never), whatever the status.",
+    )
+    notice = models.TextField(
+        blank=True, help_text="Shown to readers with the status; required when suspending."
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(
+        blank=True, help_text="Why it was set: for the audit log, not shown to readers."
+    )
+
+    class Meta:
+        verbose_name = "commenting policy"
+        verbose_name_plural = "commenting policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope"], condition=models.Q(scope="site"), name="commenting_one_site"
+            ),
+            models.UniqueConstraint(
+                fields=["section"], condition=models.Q(section__isnull=False), name="commenting_section"
+            ),
+            models.UniqueConstraint(
+                fields=["article"], condition=models.Q(article__isnull=False), name="commenting_article"
+            ),
+            models.UniqueConstraint(
+                fields=["thread"], condition=models.Q(thread__isnull=False), name="commenting_thread"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="site", section__isnull=True, article__isnull=True, thread__isnull=True)
+                    | models.Q(
+                        scope="section", section__isnull=False, article__isnull=True, thread__isnull=True
+                    )
+                    | models.Q(
+                        scope="article", section__isnull=True, article__isnull=False, thread__isnull=True
+                    )
+                    | models.Q(
+                        scope="thread", section__isnull=True, article__isnull=True, thread__isnull=False
+                    )
+                ),
+                name="commenting_scope_target",
+                violation_error_message="Choose exactly the target its scope names (none for site-wide).",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="slow") | models.Q(slow_mode_minutes__gte=1),
+                name="commenting_slow_minutes",
+                violation_error_message="Slow mode needs a number of minutes.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_label}: {self.get_status_display()}"
+
+    @property
+    def target(self) -> models.Model | None:
+        return self.section or self.article or self.thread
+
+    @property
+    def target_label(self) -> str:
+        if self.scope == self.Scope.SITE:
+            return "Site-wide"
+        return f"{self.get_scope_display()} “{self.target}”"
