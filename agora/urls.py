@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("accounts/", include("accounts.urls")),
     path("discussions/", include("discussions.urls")),
+    path("commenting/", include("discussions.commenting_urls")),
+    path("moderation/", include("moderation.urls")),
     path("embed/", include("embed.urls")),
     path("", include("embed.root_urls")),  # /embed.js, the publisher snippet's script
     path("api/v1/", include("api.urls")),

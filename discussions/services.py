@@ -19,6 +19,7 @@ from discussions import events
 from discussions.formatting import mentioned_usernames, render_comment
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 from moderation import audit
+from moderation import pipeline as moderation
 
 User = get_user_model()
 PUBLISHED = Comment.Status.PUBLISHED
@@ -36,8 +37,26 @@ class CommentError(Exception):
 
 @dataclass(frozen=True)
 class CommentingState:
+    """The effective commenting state of a thread; discussions.commenting.effective_status computes it."""
+
     open: bool
-    reason: str = ""
+    reason: str = ""  # why (and the editors' notice): shown in place of, or above, the comment box
+    status: str = "open"  # CommentingPolicy.Status: open, slow, premoderated, closed, suspended
+    premoderated: bool = False  # new comments are stored HELD for review
+    slow_mode_minutes: int | None = None  # one comment per reader per N minutes in this thread
+    notice: str = ""  # the editors' message of the deciding level
+    level: str = ""  # the level that decided: site, section, article, thread, or auto (auto-close)
+    closes_at: timezone.datetime | None = None  # when auto-close takes (or took) effect
+
+    @property
+    def label(self) -> str:
+        """Short status for editors' controls: "open", "pre-moderated, slow mode (5 min)", "closed"."""
+        if not self.open:
+            return "suspended" if self.status == "suspended" else "closed"
+        parts = ["pre-moderated"] if self.premoderated else []
+        if self.slow_mode_minutes:
+            parts.append(f"slow mode ({self.slow_mode_minutes} min)")
+        return ", ".join(parts) or "open"
 
 
 def thread_for_article(article: Article) -> Thread:
@@ -47,13 +66,10 @@ def thread_for_article(article: Article) -> Thread:
 
 
 def commenting_state(thread: Thread) -> CommentingState:
-    """Whether new comments are accepted, and why not (moderation extends this)."""
-    article = thread.article if thread.article_id else None
-    if article is not None and article.comment_policy == Article.CommentPolicy.CLOSED:
-        return CommentingState(
-            False, "Commenting is closed on this article. Existing comments stay readable."
-        )
-    return CommentingState(True)
+    """Whether new comments are accepted, how, and why not: site, section and article levels combined."""
+    from discussions.commenting import effective_status  # imported here: commenting imports this module
+
+    return effective_status(thread)
 
 
 def _clean_body(body: str) -> str:
@@ -101,9 +117,19 @@ def _adjust_counts(comment: Comment, delta: int) -> None:
 
 
 def post_comment(
-    author, thread: Thread, body: str, parent: Comment | None = None, client_key: str | None = None
+    author,
+    thread: Thread,
+    body: str,
+    parent: Comment | None = None,
+    client_key: str | None = None,
+    ip: str | None = None,
 ) -> Comment:
-    """Post a comment or reply.  A retried request with the same client_key returns the first comment."""
+    """Post a comment or reply.  A retried request with the same client_key returns the first comment.
+
+    Every new comment goes through moderation.pipeline (`ip`: the client's address, for its
+    rate limit); it is stored published, held or rejected, and `comment.moderation` is the
+    decision, whose `message` tells the author what happened and why.
+    """
     if client_key:
         existing = Comment.objects.filter(author=author, client_key=client_key).first()
         if existing is not None:
@@ -123,14 +149,20 @@ def post_comment(
             "Ask the moderators if this is a mistake.",
             status=403,
         )
+    moderation.admit(author, ip=ip)  # bans and rate limits: refused before anything is written
     state = commenting_state(thread)
     if not state.open:
         raise CommentError("closed", state.reason, status=403)
+    from discussions.commenting import slow_mode_message, slow_mode_wait  # (commenting imports this module)
+
+    if wait := slow_mode_wait(thread, author, state):
+        raise CommentError("slow_mode", slow_mode_message(state, wait), status=429)
     text = _clean_body(body)
     if parent is not None and (parent.thread_id != thread.pk or not parent.is_public):
         raise CommentError(
             "bad_parent", "The comment you are replying to is no longer available.", status=409
         )
+    verdict = moderation.screen(author, thread, text, premoderated=state.premoderated)
     html, mentioned = _render(text)
     try:
         with transaction.atomic():
@@ -142,12 +174,13 @@ def post_comment(
                 depth=parent.depth + 1 if parent else 0,
                 body=text,
                 body_html=html,
-                status=PUBLISHED,
+                status=verdict.status,  # pre-moderation (state.premoderated) is one of its steps
                 client_key=client_key or None,
             )
             comment.path = _path_for(comment, parent) if parent else ""
             comment.save(update_fields=["path"])
             Mention.objects.bulk_create([Mention(comment=comment, user=u) for u in mentioned if u != author])
+            comment.moderation = moderation.record(comment, verdict)
             if comment.is_public:
                 _adjust_counts(comment, +1)
     except IntegrityError:
@@ -164,8 +197,12 @@ def _own_comment(user, comment: Comment) -> None:
         raise CommentError("forbidden", "You can only change your own comments.", status=403)
 
 
-def edit_comment(user, comment: Comment, body: str) -> Comment:
-    """Edit within the window; the earlier wording is kept as a revision for moderators."""
+def edit_comment(user, comment: Comment, body: str, ip: str | None = None) -> Comment:
+    """Edit within the window; the earlier wording is kept as a revision for moderators.
+
+    The new text goes through moderation.pipeline again: a published comment whose edit is held
+    becomes held (rejected: rejected); an edit never publishes a held comment.
+    """
     _own_comment(user, comment)
     if comment.is_tombstone or comment.status == Comment.Status.REJECTED:
         raise CommentError("gone", "This comment can no longer be edited.", status=409)
@@ -176,6 +213,11 @@ def edit_comment(user, comment: Comment, body: str) -> Comment:
     text = _clean_body(body)
     if text == comment.body:
         return comment
+    moderation.admit(user, ip=ip, kind="edit")
+    premoderated = commenting_state(comment.thread).premoderated
+    verdict = moderation.screen(
+        user, comment.thread, text, kind="edit", comment=comment, premoderated=premoderated
+    )
     html, mentioned = _render(text)
     with transaction.atomic():
         CommentRevision.objects.create(comment=comment, body=comment.body)
@@ -183,6 +225,7 @@ def edit_comment(user, comment: Comment, body: str) -> Comment:
         comment.save(update_fields=["body", "body_html", "edited_at"])
         comment.mentions.all().delete()
         Mention.objects.bulk_create([Mention(comment=comment, user=u) for u in mentioned if u != user])
+        comment.moderation = moderation.apply_edit(comment, verdict)
     transaction.on_commit(lambda: events.comment_changed(comment))
     return comment
 

@@ -60,6 +60,23 @@ def _first_reply_path(root: Comment) -> str:
     return first or ""
 
 
+def moderation_message(comment: Comment) -> tuple[int, str]:
+    """The level and words telling an author why their comment is not public (yet)."""
+    decision = getattr(comment, "moderation", None)  # absent when a retried post returns the first one
+    if comment.status == Comment.Status.REJECTED:
+        return messages.ERROR, decision.message if decision else "Your comment was not published."
+    return messages.INFO, decision.message if decision else "Thanks — your comment is waiting for review."
+
+
+def _after_posting(request: HttpRequest, comment: Comment) -> HttpResponse:
+    """Tell the author what moderation decided; a held or rejected comment has no public permalink."""
+    if comment.is_public:
+        messages.success(request, "Your comment is published.")
+        return redirect(comment_url(comment))
+    messages.add_message(request, *moderation_message(comment))
+    return redirect(comment.thread.get_absolute_url())
+
+
 def _post_and_redirect(request: HttpRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -75,11 +92,7 @@ def _post_and_redirect(request: HttpRequest, thread: Thread, parent: Comment | N
             form.add_error("body", error.message)
             status = error.status
         else:
-            if comment.is_public:
-                messages.success(request, "Your comment is published.")
-            else:
-                messages.info(request, "Thanks — your comment will appear once a moderator has reviewed it.")
-            return redirect(comment_url(comment))
+            return _after_posting(request, comment)
     else:
         status = 400
     context = {"thread": thread, "parent": parent, "form": form, "state": services.commenting_state(thread)}

@@ -183,10 +183,10 @@ def _post_and_return(request: HttpRequest, thread: Thread, parent: Comment | Non
             form.add_error("body", error.message)
             status = error.status
         else:
-            if comment.is_public:
-                messages.success(request, "Your comment is published.")
-            else:
-                messages.info(request, "Thanks — your comment will appear once a moderator has reviewed it.")
+            if not comment.is_public:
+                messages.add_message(request, *discussion_views.moderation_message(comment))
+                return redirect(reverse("discussions:thread", args=[thread.pk]) + "#discussion")
+            messages.success(request, "Your comment is published.")
             if parent is None:
                 return redirect(reverse("discussions:thread", args=[thread.pk]) + f"#c{comment.pk}")
             return redirect(reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")

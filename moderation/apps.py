@@ -1,6 +1,30 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+# Given to the Moderators group (accounts.roles) after every migrate; Admins already get every permission.
+MODERATOR_PERMISSIONS = ("moderate_comments", "ban_users")
+
+
+def grant_moderator_permissions(sender: object, using: str = "default", **kwargs: object) -> None:
+    """Only ever adds, like accounts.roles.ensure_roles; runs after each app so it sees our permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import MODERATORS
+
+    perms = Permission.objects.using(using).filter(
+        content_type__app_label="moderation", codename__in=MODERATOR_PERMISSIONS
+    )
+    if not perms.exists():
+        return
+    group, _ = Group.objects.using(using).get_or_create(name=MODERATORS)
+    missing = perms.exclude(group=group)
+    if missing.exists():
+        group.permissions.add(*missing)
 
 
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = "Moderation"
+
+    def ready(self) -> None:
+        post_migrate.connect(grant_moderator_permissions, dispatch_uid="moderation_grant_moderator_perms")

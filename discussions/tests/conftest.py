@@ -11,10 +11,15 @@ from accounts.roles import COMMENTERS
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment, Thread
+from moderation.trust import set_trusted
 
 
-def make_user(username: str, verified: bool = True, role: str = COMMENTERS, **extra):
-    """A reader with a confirmed address (unless `verified=False`) in the given role group."""
+def make_user(username: str, verified: bool = True, role: str = COMMENTERS, trusted: bool = True, **extra):
+    """A reader with a confirmed address (unless `verified=False`) in the given role group.
+
+    Trusted by default (an established reader: past pre-moderation, the trusted rate limit);
+    `trusted=False` gives a brand-new account, as moderation sees it.
+    """
     user = get_user_model().objects.create_user(
         username,
         email=f"{username}@example.org",
@@ -23,6 +28,8 @@ def make_user(username: str, verified: bool = True, role: str = COMMENTERS, **ex
         **extra,
     )
     user.groups.add(Group.objects.get(name=role))
+    if trusted:
+        set_trusted(user)
     return user
 
 

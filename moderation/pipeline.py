@@ -1,0 +1,301 @@
+"""The checks every new or edited comment goes through, called by discussions.services.
+
+``admit`` runs first and refuses (CommentError, nothing written): banned or suspended accounts
+(403) and readers or addresses posting too fast (429).  ``screen`` then runs the steps below in
+order, each recorded with its outcome and reason, and the strictest outcome decides:
+
+==============  ===============================================  ==================================
+step            looks at                                         outcome
+==============  ===============================================  ==================================
+normalise       NFKC, look-alikes, leetspeak, spacing, repeats   (records only)
+rules           banned / suspect phrases (admin-editable list)   banned: reject; suspect: hold
+links           links in the raw text                            new account: hold; > N: hold
+repeats         same normalised text in the window               2nd copy by the author: hold;
+                                                                 3rd+: reject; N other authors: hold
+trust           the author's trust level                         new account (pre-moderated): hold
+commenting      the thread's commenting state                    pre-moderated discussion: hold
+policy          site / section / article thresholds (policy.py)  (records the thresholds used)
+model           moderation.classifier scores                     >= reject: reject; >= hold: hold
+provider        MODERATION_WEBHOOK_URL, if set (provider.py)     its answer; failure or slow: hold
+==============  ===============================================  ==================================
+
+This module must not import discussions.services at import time: that module imports this one.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import formats, timezone
+
+from agora import ratelimit
+from discussions.models import Comment, Thread
+from moderation import classifier, conf, provider, rules, selectors, trust
+from moderation.decisions import Action, Source, Trigger, add_decision, step
+from moderation.models import ModerationDecision, ModerationRule
+from moderation.normalize import NORMALIZER_VERSION, normalize
+from moderation.policy import thresholds_for
+
+SEVERITY = {"pass": 0, "skipped": 0, Action.PUBLISH: 0, Action.HOLD: 1, Action.REJECT: 2}
+STATUS_FOR = {
+    Action.PUBLISH: Comment.Status.PUBLISHED,
+    Action.HOLD: Comment.Status.HELD,
+    Action.REJECT: Comment.Status.REJECTED,
+}
+CATEGORY_REASONS = {
+    "insult": "it reads as an insult",
+    "threat": "it reads as a threat",
+    "obscene": "it contains obscene language",
+    "identity_attack": "it reads as an attack on a group of people",
+}
+
+
+@dataclass
+class Verdict:
+    """The outcome of `screen`: what to do with the comment, and the record of why."""
+
+    kind: str  # Trigger.POST or Trigger.EDIT
+    steps: list[dict] = field(default_factory=list)
+    scores: dict = field(default_factory=dict)
+    text_hash: str = ""
+
+    @property
+    def action(self) -> str:
+        worst = max((s["outcome"] for s in self.steps), key=SEVERITY.__getitem__, default="pass")
+        return worst if worst in (Action.HOLD, Action.REJECT) else Action.PUBLISH
+
+    @property
+    def reason(self) -> str:
+        action = self.action
+        return next((s["reason"] for s in self.steps if s["outcome"] == action), "it passed our checks")
+
+    @property
+    def status(self) -> str:
+        return STATUS_FOR[self.action]
+
+
+def _refuse(code: str, message: str, status: int):  # type: ignore[no-untyped-def]
+    from discussions.services import CommentError  # imported here: that module imports this one
+
+    raise CommentError(code, message, status)
+
+
+def _when(moment) -> str:  # type: ignore[no-untyped-def]
+    return formats.date_format(timezone.localtime(moment), "j F Y, H:i T")
+
+
+def _check_ban(user) -> None:
+    ban = selectors.active_ban(user)
+    if ban is None:
+        return
+    reason = ban.reason.strip().rstrip(".") + "."
+    if ban.is_permanent:
+        _refuse("banned", f"Your account is banned from commenting: {reason} You can still read.", 403)
+    _refuse(
+        "suspended",
+        f"Your account is suspended from commenting until {_when(ban.until)}: {reason} You can still read.",
+        403,
+    )
+
+
+def _check_rate(user, ip: str | None, kind: str) -> None:
+    period = int(conf.get("MODERATION_RATE_PERIOD"))
+    limits = conf.get("MODERATION_RATE_LIMITS")
+    checks = [(f"moderation-{kind}-user", str(user.pk), int(limits[trust.level_of(user)]))]
+    if ip:
+        checks.append((f"moderation-{kind}-ip", ip, int(conf.get("MODERATION_IP_RATE_LIMIT"))))
+    for scope, key, limit in checks:
+        verdict = ratelimit.hit(scope, key, limit, period)
+        if not verdict.allowed:
+            wait = max(1, verdict.retry_after)
+            _refuse(
+                "rate_limited",
+                f"You are posting too fast — slow down and try again in {wait} seconds.",
+                429,
+            )
+
+
+def admit(user, ip: str | None = None, kind: str = Trigger.POST) -> None:
+    """Refuse banned or suspended readers, then anyone over the rate limits, before anything is written."""
+    _check_ban(user)
+    _check_rate(user, ip, kind)
+
+
+# --- the steps ---------------------------------------------------------------------------------------
+
+
+def _rules_step(normalised: str) -> dict:
+    found = {m.kind: list(m.phrases) for m in rules.match_rules(normalised)}
+    banned, suspect = found.get(ModerationRule.Kind.BANNED), found.get(ModerationRule.Kind.SUSPECT)
+    if banned:
+        quoted = ", ".join(f"“{p.rstrip('*')}”" for p in banned)
+        return step("rules", Action.REJECT, f"it contains language we do not allow ({quoted})", **found)
+    if suspect:
+        quoted = ", ".join(f"“{p.rstrip('*')}”" for p in suspect)
+        return step("rules", Action.HOLD, f"it contains words a moderator checks first ({quoted})", **found)
+    return step("rules", "pass")
+
+
+def _links_step(text: str, level: str) -> dict:
+    links, most = rules.count_links(text), int(conf.get("MODERATION_MAX_LINKS"))
+    if links and level == trust.NEW:
+        return step("links", Action.HOLD, "links from new accounts are checked first", links=links)
+    if links > most:
+        return step("links", Action.HOLD, f"it contains more than {most} links", links=links, limit=most)
+    return step("links", "pass", links=links)
+
+
+def _repeats_step(author, normalised: str, text_hash: str, comment: Comment | None) -> dict:
+    if len(normalised) < int(conf.get("MODERATION_SPAM_MIN_CHARS")):
+        return step("repeats", "skipped", "too short to compare")
+    since = timezone.now() - timedelta(seconds=int(conf.get("MODERATION_SPAM_WINDOW_SECONDS")))
+    earlier = ModerationDecision.objects.filter(
+        text_hash=text_hash, created_at__gte=since, trigger__in=[Trigger.POST, Trigger.EDIT]
+    )
+    if comment is not None:
+        earlier = earlier.exclude(comment_id=comment.pk)
+    rows = set(earlier.values_list("author_id", "comment_id")[:500])
+    own = len({c for a, c in rows if a == author.pk})
+    others = len({a for a, _ in rows if a is not None and a != author.pk})
+    if own >= 2:
+        return step("repeats", Action.REJECT, "you have already posted this same text several times", own=own)
+    if own == 1:
+        return step("repeats", Action.HOLD, "you have already posted this same text", own=own)
+    if others >= int(conf.get("MODERATION_SPAM_OTHER_AUTHORS")):
+        return step("repeats", Action.HOLD, "the same text was posted by other accounts", others=others)
+    return step("repeats", "pass", own=own, others=others)
+
+
+def _trust_step(level: str, record) -> dict:  # type: ignore[no-untyped-def]
+    needed = int(conf.get("MODERATION_PREMODERATE_FIRST"))
+    details = {"level": level, "score": record.score, "approved": record.approved_count, "needed": needed}
+    if level == trust.NEW:
+        return step(
+            "trust", Action.HOLD, "comments from new accounts are checked before they appear", **details
+        )
+    return step("trust", "pass", **details)
+
+
+def _model_step(text: str, thresholds) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    try:
+        scores = classifier.score(text).as_dict()
+    except classifier.ModelUnavailable as error:
+        return step("model", Action.HOLD, "our automatic check is unavailable", error=str(error)), {}
+    toxicity = scores["toxicity"]
+    details = {"toxicity": round(toxicity, 4), "hold_at": thresholds.hold, "reject_at": thresholds.reject}
+    categories = {k: v for k, v in scores.items() if k in CATEGORY_REASONS}
+    reason = CATEGORY_REASONS[max(categories, key=categories.get)] if categories else "it reads as abusive"
+    if thresholds.reject is not None and toxicity >= thresholds.reject:
+        return step("model", Action.REJECT, reason, **details), scores
+    if toxicity >= thresholds.hold:
+        return step("model", Action.HOLD, reason, **details), scores
+    return step("model", "pass", **details), scores
+
+
+def _provider_step(verdict: Verdict, payload: dict) -> dict:
+    if not provider.is_configured():
+        return step("provider", "skipped", "no external check configured")
+    if verdict.action == Action.REJECT:
+        return step("provider", "skipped", "already rejected")
+    answer = provider.ask({**payload, "scores": verdict.scores, "action": verdict.action})
+    details = {"ok": answer.ok, **answer.details}
+    if answer.action == Action.PUBLISH:
+        return step("provider", "pass", answer.reason, **details)
+    default = "it breaks our community rules" if answer.action == Action.REJECT else "it needs a closer look"
+    return step("provider", answer.action, answer.reason or default, **details)
+
+
+def _payload(author, thread: Thread, text: str, kind: str, comment: Comment | None, level: str) -> dict:
+    return {
+        "text": text,
+        "kind": kind,
+        "comment_id": comment.pk if comment is not None else None,
+        "author": {"id": author.pk, "trust": level},
+        "thread": {"id": thread.pk, "url": thread.url or "", "article_id": thread.article_id},
+    }
+
+
+def _commenting_step(premoderated: bool) -> dict:
+    if premoderated:
+        return step("commenting", Action.HOLD, "this discussion is pre-moderated: comments are checked first")
+    return step("commenting", "pass")
+
+
+def screen(
+    author,
+    thread: Thread,
+    text: str,
+    kind: str = Trigger.POST,
+    comment: Comment | None = None,
+    premoderated: bool = False,
+) -> Verdict:
+    """Run every check on a comment's (cleaned) text.  Writes nothing; `record` stores the result.
+
+    `premoderated`: the thread's commenting state holds every comment (discussions.commenting).
+    """
+    normalised = normalize(text)
+    record = trust.record_for(author)
+    level = trust.level_of(author, record)
+    verdict = Verdict(kind=kind, text_hash=rules.text_fingerprint(normalised))
+    verdict.steps.append(step("normalise", "pass", version=NORMALIZER_VERSION, changed=normalised != text))
+    verdict.steps.append(_rules_step(normalised))
+    verdict.steps.append(_links_step(text, level))
+    verdict.steps.append(_repeats_step(author, normalised, verdict.text_hash, comment))
+    verdict.steps.append(_trust_step(level, record))
+    verdict.steps.append(_commenting_step(premoderated))
+    thresholds = thresholds_for(thread)
+    verdict.steps.append(step("policy", "pass", **thresholds.as_dict()))
+    model, verdict.scores = _model_step(text, thresholds)
+    verdict.steps.append(model)
+    verdict.steps.append(_provider_step(verdict, _payload(author, thread, text, kind, comment, level)))
+    return verdict
+
+
+# --- after the checks --------------------------------------------------------------------------------
+
+
+def status_after_edit(current: str, verdict: Verdict) -> str:
+    """An edit never makes a comment more public: a held comment stays held until a moderator acts."""
+    if current == Comment.Status.PUBLISHED:
+        return verdict.status
+    if current == Comment.Status.HELD and verdict.action == Action.REJECT:
+        return Comment.Status.REJECTED
+    return current
+
+
+def apply_edit(comment: Comment, verdict: Verdict) -> ModerationDecision:
+    """After an edit is saved: move the comment to its new status (counts kept right) and record why."""
+    from discussions.services import set_status  # imported here: that module imports this one
+
+    current = Comment.objects.select_for_update().values_list("status", flat=True).get(pk=comment.pk)
+    comment.status = current
+    new_status = status_after_edit(current, verdict)
+    if new_status != current:
+        set_status(comment, new_status)
+    return record(comment, verdict)
+
+
+def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
+    """Store the verdict on the comment and update the author's trust; call inside the writing transaction."""
+    action = {
+        Comment.Status.PUBLISHED: Action.PUBLISH,
+        Comment.Status.HELD: Action.HOLD,
+        Comment.Status.REJECTED: Action.REJECT,
+    }.get(comment.status, verdict.action)
+    reason = verdict.reason if action == verdict.action else "it was already waiting for review"
+    decision = add_decision(
+        comment,
+        action,
+        reason,
+        source=Source.PIPELINE,
+        trigger=verdict.kind,
+        steps=verdict.steps,
+        scores=verdict.scores,
+        text_hash=verdict.text_hash,
+        first=verdict.kind == Trigger.POST,
+    )
+    author = comment.author
+    if action == Action.REJECT:
+        trust.debit_rejected(author)
+    elif action == Action.PUBLISH and verdict.kind == Trigger.POST:
+        trust.credit_approved(author)
+    return decision

@@ -1,0 +1,104 @@
+"""The policy table: site settings, then section, then article; the strictest wins on sensitive stories."""
+
+import pytest
+
+from articles.models import Section
+from articles.tests.conftest import build_article
+from discussions import services
+from discussions.models import Thread
+from moderation.models import ModerationPolicy
+from moderation.policy import thresholds_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site(settings):
+    settings.MODERATION_HOLD_THRESHOLD = 0.5
+    settings.MODERATION_REJECT_THRESHOLD = 0.95
+
+
+@pytest.fixture
+def story(db):
+    return build_article("Court case", section="world")
+
+
+def policy(target, **fields) -> ModerationPolicy:
+    key = "article" if target.__class__.__name__ == "Article" else "section"
+    return ModerationPolicy.objects.create(**{key: target}, **fields)
+
+
+def effective(article) -> tuple[float, float | None, dict]:
+    t = thresholds_for(services.thread_for_article(article))
+    return t.hold, t.reject, t.sources
+
+
+def test_site_settings_apply_when_nothing_else_is_set(site, story):
+    assert effective(story) == (0.5, 0.95, {"hold": "site", "reject": "site"})
+
+
+def test_without_a_reject_threshold_the_model_never_rejects(settings, story):
+    settings.MODERATION_REJECT_THRESHOLD = None
+    settings.MODERATION_HOLD_THRESHOLD = None  # the artifact's own threshold
+    hold, reject, _ = effective(story)
+    assert hold == pytest.approx(0.4) and reject is None
+
+
+def test_section_overrides_site_and_article_overrides_section(site, story):
+    policy(story.section, hold_threshold=0.3, reject_threshold=0.8)
+    assert effective(story) == (0.3, 0.8, {"hold": "section", "reject": "section"})
+    policy(story, hold_threshold=0.7)  # a lighter story may be looser than its section
+    assert effective(story) == (0.7, 0.8, {"hold": "article", "reject": "section"})
+
+
+def test_blank_fields_inherit(site, story):
+    policy(story, reject_threshold=0.9)
+    assert effective(story) == (0.5, 0.9, {"hold": "site", "reject": "article"})
+
+
+def test_sensitive_story_takes_the_strictest_value_of_every_level(site, story):
+    policy(story.section, hold_threshold=0.3)
+    policy(story, hold_threshold=0.7, reject_threshold=0.99, sensitive=True)
+    assert effective(story) == (0.3, 0.95, {"hold": "section", "reject": "site"})
+
+
+def test_sensitive_section_cannot_be_loosened_by_an_article(site, story):
+    policy(story.section, hold_threshold=0.2, sensitive=True)
+    policy(story, hold_threshold=0.9)
+    assert effective(story)[0] == 0.2
+
+
+def test_other_sections_are_untouched(site, story):
+    policy(Section.objects.create(name="Sport", slug="sport"), hold_threshold=0.1)
+    assert effective(story)[0] == 0.5
+
+
+def test_embedded_threads_use_the_site_values(site):
+    thread = Thread.objects.create(url="https://publisher.example/story", title="A story")
+    t = thresholds_for(thread)
+    assert (t.hold, t.reject) == (0.5, 0.95)
+
+
+def test_a_policy_targets_one_section_or_one_article(story):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModerationPolicy.objects.create(hold_threshold=0.2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModerationPolicy.objects.create(section=story.section, article=story, hold_threshold=0.2)
+
+
+def test_thresholds_decide_through_post_comment(site, story, alice):
+    """Mildly heated text (toxicity about 0.4) publishes on the site, is held on a sensitive story."""
+    thread = services.thread_for_article(story)
+    text = "Root **comment**"  # scores 0.39: just under the artifact's hold threshold
+    assert services.post_comment(alice, thread, text).status == "published"
+    policy(story, hold_threshold=0.2, sensitive=True)
+    held = services.post_comment(alice, thread, text + " again")
+    assert held.status == "held"
+    model = next(s for s in held.moderation.steps if s["step"] == "model")
+    assert model["details"]["hold_at"] == 0.2
+    policy(story.section, reject_threshold=0.3)
+    rejected = services.post_comment(alice, thread, text + " and again")
+    assert rejected.status == "rejected"
+    assert rejected.moderation.steps[6]["details"]["from"] == {"hold": "article", "reject": "section"}

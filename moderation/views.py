@@ -1,0 +1,51 @@
+"""Readers' side of moderation: reporting a comment and reading the moderators' messages.  No JavaScript."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from discussions.models import Comment
+from discussions.services import CommentError
+from moderation import selectors, services
+from moderation.forms import ReportForm
+from moderation.models import Notification
+
+
+def _comment_url(comment: Comment) -> str:
+    return reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}"
+
+
+@login_required
+def report(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
+    if not comment.is_public:
+        raise Http404("This comment is not available.")
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.report(request.user, comment, form.cleaned_data["reason"], form.cleaned_data["note"])
+            except CommentError as error:
+                form.add_error(None, error.message)
+                status = error.status
+            else:
+                messages.success(request, "Thank you — the moderators will look at this comment.")
+                return redirect(
+                    _comment_url(comment) if comment.is_public else comment.thread.get_absolute_url()
+                )
+    return render(request, "moderation/report.html", {"comment": comment, "form": form}, status=status)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The reader's messages from the moderators; opening the page marks them read."""
+    items = selectors.notifications_for(request.user)
+    unread = [n.pk for n in items if n.read_at is None]
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "moderation/notifications.html", {"notifications": items, "unread": set(unread)})
