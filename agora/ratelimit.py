@@ -1,9 +1,11 @@
 """Rate limits on the shared cache (Redis when REDIS_URL is set, so every app process counts together).
 
-Fixed windows: at most `limit` hits per `period` seconds per key.  Used for logins,
-sign-ups, posting and every other endpoint a stranger can call.
+Fixed windows that start at a key's first hit: at most `limit` hits per `period` seconds per key,
+counted from that hit (not from the clock's minute), so a burst is never split across two windows.
+Used for logins, sign-ups, posting and every other endpoint a stranger can call.
 """
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -17,21 +19,32 @@ class Verdict:
     retry_after: int  # seconds until the window resets (0 when allowed)
 
 
+def _window_start(base: str, now: float, period: int) -> float:
+    """When the key's current window began: its first hit, or now when the last window has ended."""
+    started = cache.get_or_set(f"{base}:start", now, timeout=period)
+    if now - started >= period:  # a cache whose expiry lags (the file cache) still holds the old start
+        cache.set(f"{base}:start", now, timeout=period)
+        started = now
+    return float(started)
+
+
 def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
     """Count one hit for `key` in `scope`; refuse once more than `limit` fall in the current window."""
-    window = int(time.time() // period)
-    cache_key = f"ratelimit:{scope}:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=period + 1):
+    base = f"ratelimit:{scope}:{key}"
+    now = time.time()
+    started = _window_start(base, now, period)
+    counter = f"{base}:{started:.6f}"
+    if cache.add(counter, 1, timeout=period + 1):
         count = 1
     else:
         try:
-            count = cache.incr(cache_key)
+            count = cache.incr(counter)
         except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=period + 1)
+            cache.set(counter, 1, timeout=period + 1)
             count = 1
     if count <= limit:
         return Verdict(True, 0)
-    return Verdict(False, period - int(time.time()) % period)
+    return Verdict(False, max(1, math.ceil(started + period - now)))
 
 
 def client_ip(request: HttpRequest) -> str:

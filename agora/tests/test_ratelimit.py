@@ -1,3 +1,5 @@
+import time
+
 from agora.ratelimit import hit
 
 
@@ -13,3 +15,12 @@ def test_keys_and_scopes_are_counted_apart():
     assert not hit("login", "a", limit=3, period=60).allowed
     assert hit("login", "b", limit=3, period=60).allowed
     assert hit("signup", "a", limit=3, period=60).allowed
+
+
+def test_a_window_starts_at_the_first_hit_and_ends_a_period_later():
+    assert hit("burst", "k", limit=1, period=1).allowed
+    refused = hit("burst", "k", limit=1, period=1)
+    assert not refused.allowed and refused.retry_after == 1
+    time.sleep(1.05)
+    assert hit("burst", "k", limit=1, period=1).allowed  # a new window, counted from this hit
+    assert not hit("burst", "k", limit=1, period=1).allowed
