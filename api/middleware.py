@@ -1,4 +1,5 @@
-"""For /api/ only: CORS for the allowed origins, the per-IP read limit, and JSON bodies on every error.
+"""For /api/ only: CORS for the allowed origins, the per-IP read limit, the cache of anonymous thread
+reads (api.read_cache), and JSON bodies on every error.
 
 CORS: an Origin listed in settings.API_CORS_ORIGINS is echoed back exactly in
 Access-Control-Allow-Origin, with credentials allowed; every API response varies on
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from agora.ratelimit import client_ip, hit
+from api import read_cache
 from api.errors import CODES_BY_STATUS, error_response
 
 API_PREFIX = "/api/"
@@ -40,7 +42,7 @@ class ApiMiddleware:
         if request.method == "OPTIONS" and origin and "Access-Control-Request-Method" in request.headers:
             response = self._preflight(allowed)
         else:
-            response = self._limited(request) or self.get_response(request)
+            response = self._limited(request) or read_cache.serve(request, self.get_response)
             response = self._as_json_error(response)
         if allowed:
             response["Access-Control-Allow-Origin"] = origin

@@ -113,10 +113,12 @@ def start_isso(stack: ExitStack, workdir: Path, corpus: list[dict]) -> dict:
 # --- measuring --------------------------------------------------------------------------------
 
 
-def measure_get(system: str, measurement: str, port: int, path: str, cache: str, args) -> Row:
-    """pages.check_and_warm (200, warm, page cache as claimed), then wrk."""
-    size, unloaded_ms = pages.check_and_warm(port, path, cache)
-    figures = pages.run_wrk(f"http://{HOST}:{port}{path}", args.duration, args.connections)
+def measure_get(
+    system: str, measurement: str, port: int, path: str, cache: str, args, headers: dict | None = None
+) -> Row:
+    """pages.check_and_warm (200, warm, page or API read cache as claimed), then wrk."""
+    size, unloaded_ms = pages.check_and_warm(port, path, cache, headers)
+    figures = pages.run_wrk(f"http://{HOST}:{port}{path}", args.duration, args.connections, headers)
     print(f"  {system} {measurement}: {figures['requests_per_second']:.1f} req/s", flush=True)
     return Row(
         system=system,
@@ -169,7 +171,13 @@ def first_pages(isso_side: dict | None, agora: dict, args) -> list[Row]:
     port = agora["port"]
     check_agora_pages(port, agora)
     api_path = f"/api/v1/threads/{agora['thread_id']}/comments"
-    rows.append(measure_get("agora", "first page: JSON API", port, api_path, "off", args))
+    # Anonymous, as a publisher's embed or Isso's client asks: served by the API's read cache.
+    rows.append(measure_get("agora", "first page: JSON API (read cache)", port, api_path, "on", args))
+    # The same page built on every request: a reader's token bypasses the read cache.
+    token = {"Authorization": f"Bearer {agora['token']}"}
+    rows.append(
+        measure_get("agora", "per-reader first page: JSON API, token", port, api_path, "off", args, token)
+    )
     rows.append(
         measure_get(
             "agora", "first page: HTML article, page cache on", port, agora["article_path"], "on", args
@@ -389,12 +397,14 @@ def problems(rows: list[Row]) -> list[str]:
 def comparison_lines(rows: list[Row]) -> list[str]:
     """The first-page pairs the headline leaves out, for reference."""
     agora_api = find(rows, "agora", "first page: JSON API")
+    agora_built = find(rows, "agora", "per-reader first page")
     agora_html = find(rows, "agora", "first page: HTML")
     isso_page = find(rows, "isso", "first page: limit=20")
     isso_default = find(rows, "isso", "first page: default")
     pairs = [
         (agora_html, isso_page, "Agora HTML article (page-cache hit) ÷ Isso limit=20 JSON (uncached)"),
         (agora_api, isso_default, "Agora JSON API first page ÷ Isso default GET (whole thread)"),
+        (agora_built, isso_page, "Agora JSON API first page built per request (token) ÷ Isso limit=20"),
     ]
     lines = [
         f"for reference, {label}: {a.rate / b.rate:.1f}×"
@@ -470,9 +480,12 @@ AGORA_NOTES = [
     "credit_approved × MODERATION_PREMODERATE_FIRST: 'member', not 'trusted'); new accounts' comments "
     "are held. Load-test texts are unique (repeats are held), and posts must create published comments.",
     "Agora: DEBUG=0, AGORA_ENV=development, file cache (no Redis), SQLite WAL, page cache on "
-    "(PAGE_CACHE_SECONDS default, 300 s; it serves the HTML article page only, never the API).",
-    "First-page ratio: Agora's JSON API (like-for-like with Isso's JSON). The HTML article row is what "
-    "an anonymous reader gets, from the page cache.",
+    "(PAGE_CACHE_SECONDS default, 300 s): it serves the anonymous HTML article page and, through the "
+    "API's read cache (api/read_cache.py, invalidated by every change of the thread), anonymous API "
+    "reads of thread pages and replies; requests with a token are built afresh every time.",
+    "First-page ratio: Agora's anonymous JSON API, from its read cache (like-for-like with Isso's "
+    "JSON, which Isso builds on every request). The token row is the same page built on every "
+    "request, for reference. The HTML article row is what an anonymous reader gets, from the page cache.",
     "Isso's first-page row mirrors Agora's first page: limit=20, nested_limit=3, sort=newest. Its "
     "default GET returns the whole thread; it is listed for reference and is Isso's whole-thread fetch.",
     "Isso files a reply to a reply under its top-level comment (2 levels); Agora keeps the tree.",

@@ -1,10 +1,12 @@
 """What changes when a thread changes (run after the transaction commits).
 
 Open pages are told through the live broker, and the cached copy of the thread's page
-is invalidated through its page-cache scope, so the next anonymous reader sees it too.
+is invalidated through its page-cache scope, and its cached API reads through theirs
+(api.read_cache), so the next anonymous reader sees it too.
 """
 
 from agora.page_cache import bump_generation
+from api.read_cache import thread_scope
 from articles.views import article_page_scope
 from discussions.live import broker
 from discussions.models import Comment, Thread
@@ -23,6 +25,7 @@ def _changed(thread_id: int, event: dict) -> None:
     scope = thread_page_scope(thread_id)
     if scope:
         bump_generation(scope)
+    bump_generation(thread_scope(thread_id))
     broker().publish(thread_channel(thread_id), event)
 
 

@@ -1,0 +1,90 @@
+"""Anonymous reads of a thread's comments through the API, served from the cache.
+
+The API's twin of agora.page_cache: a stranger's `GET /api/v1/threads/{id}/comments` and
+`GET /api/v1/comments/{id}/replies` are the same bytes for everyone until the thread
+changes, so the whole response is kept, keyed by the site generation (articles, sections,
+site-wide commenting status) and the thread's own generation, which discussions.events
+bumps after every comment, edit, status change or reaction, and discussions.commenting
+after a change of the thread's commenting status.  A stale entry can never be served
+after such a change; only what changes with the clock alone (auto-close after N days) may
+lag, by at most PAGE_CACHE_SECONDS, as on the cached article pages.
+
+Only requests with no Authorization header and no session cookie are cached: a reader
+who may be logged in gets their own reactions, so their response is always built afresh.
+PAGE_CACHE_SECONDS=0 turns this cache off with the page cache.
+"""
+
+import hashlib
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+from agora.page_cache import current_generation
+
+THREAD_COMMENTS = re.compile(r"^/api/v1/threads/(\d+)/comments$")
+COMMENT_REPLIES = re.compile(r"^/api/v1/comments/(\d+)/replies$")
+
+
+def thread_scope(thread_id: int) -> str:
+    """The generation scope of one thread's API reads (bumped by discussions.events)."""
+    return f"api-thread:{thread_id}"
+
+
+def _thread_of_comment(comment_id: int) -> int | None:
+    """The thread a comment belongs to; a comment never moves, so the answer is kept for good."""
+    from discussions.models import Comment
+
+    key = f"api:comment-thread:{comment_id}"
+    thread_id = cache.get(key)
+    if thread_id is None:
+        thread_id = Comment.objects.filter(pk=comment_id).values_list("thread_id", flat=True).first()
+        if thread_id is None:
+            return None
+        cache.set(key, thread_id, timeout=None)
+    return int(thread_id)
+
+
+def _thread_of(path: str) -> int | None:
+    if match := THREAD_COMMENTS.match(path):
+        return int(match.group(1))
+    if match := COMMENT_REPLIES.match(path):
+        return _thread_of_comment(int(match.group(1)))
+    return None
+
+
+def _cache_key(request: HttpRequest) -> str | None:
+    """The key of a cacheable anonymous read, or None when this request must be built afresh."""
+    if (
+        settings.PAGE_CACHE_SECONDS <= 0
+        or request.method != "GET"
+        or "Authorization" in request.headers
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+    ):
+        return None
+    thread_id = _thread_of(request.path_info)
+    if thread_id is None:
+        return None
+    generations = f"{current_generation()}.{current_generation(thread_scope(thread_id))}"
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"api:read:{generations}:{digest}"
+
+
+def serve(request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse]) -> HttpResponse:
+    """The cached response for a cacheable read, else the view's, stored when it is a plain 200."""
+    key = _cache_key(request)
+    if key is None:
+        return get_response(request)
+    cached = cache.get(key)
+    if cached is not None:
+        content, content_type = cached
+        response = HttpResponse(content, content_type=content_type)
+        response["X-Api-Cache"] = "hit"
+        return response
+    response = get_response(request)
+    if response.status_code == 200 and not response.cookies and not response.streaming:
+        cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
+        response["X-Api-Cache"] = "miss"
+    return response
