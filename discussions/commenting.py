@@ -32,11 +32,12 @@ from django.utils import timezone
 
 from accounts.roles import EDITORS, MODERATORS
 from agora.page_cache import bump_generation
+from api.read_cache import thread_scope
 from articles.models import Article, Section
 from articles.views import article_page_scope
 from discussions.models import Comment, CommentingPolicy, Thread
 from discussions.services import CommentingState
-from moderation import audit
+from moderation import audit, heat
 
 Status = CommentingPolicy.Status
 Scope = CommentingPolicy.Scope
@@ -70,8 +71,16 @@ def policies_for(thread: Thread) -> list[CommentingPolicy]:
 
 
 def effective_status(thread: Thread, now: datetime | None = None) -> CommentingState:
-    """Whether new comments are accepted on `thread`, how, and why, all levels combined."""
-    return resolve(thread, policies_for(thread), now or timezone.now())
+    """Whether new comments are accepted on `thread`, how, and why, all levels combined.
+
+    An engaged heat guard (moderation.heat) takes part as a virtual thread level, never saved: it
+    only adds its own restriction, so a stricter level of the editors still wins and speaks.
+    """
+    now = now or timezone.now()
+    policies = policies_for(thread)
+    if (guard := heat.commenting_level(thread, now)) is not None:
+        policies.append(guard)
+    return resolve(thread, policies, now)
 
 
 def resolve(thread: Thread, policies: list[CommentingPolicy], now: datetime) -> CommentingState:
@@ -333,9 +342,14 @@ def _snapshot(policy: CommentingPolicy) -> dict[str, object]:
 def invalidate_pages(scope: str, target: models.Model | None) -> None:
     """Site-wide and section changes reach every article page: bump the site generation.
 
-    An article's change only needs its own page's scope.  Embedded threads are not cached.
+    An article's change only needs its own page's scope, and its thread's cached API reads
+    (api.read_cache) theirs; an embedded thread has only the latter.
     """
     if scope in (Scope.SITE, Scope.SECTION):
         bump_generation()
     elif scope == Scope.ARTICLE and isinstance(target, Article):
         bump_generation(article_page_scope(target.slug))
+        for thread_id in Thread.objects.filter(article=target).values_list("pk", flat=True):
+            bump_generation(thread_scope(thread_id))
+    elif scope == Scope.THREAD and isinstance(target, Thread):
+        bump_generation(thread_scope(target.pk))

@@ -14,6 +14,9 @@ DEFAULTS: dict[str, object] = {
     # Site-wide score above which the model alone rejects (None: the model only ever holds).
     # The hold threshold is the classifier's own (MODERATION_HOLD_THRESHOLD, else the artifact's).
     "MODERATION_REJECT_THRESHOLD": None,
+    # Drafts scoring at least this (or the thread's hold threshold, if lower) are nudged before
+    # posting: the author is warned and may edit (moderation.nudge).  None: no nudges.
+    "MODERATION_NUDGE_THRESHOLD": 0.35,
     # New accounts are pre-moderated until this many of their comments have been approved.
     "MODERATION_PREMODERATE_FIRST": 3,
     # Trust score (approved comments count +1, rejections -5) from which reports count.
@@ -36,6 +39,19 @@ DEFAULTS: dict[str, object] = {
     "MODERATION_WEBHOOK_URL": "",
     "MODERATION_WEBHOOK_TIMEOUT": 2.0,
     "MODERATION_WEBHOOK_TOKEN": "",
+    # Heat guard (heat.py): per discussion, over the last WINDOW minutes, at least MIN_COMMENTS new
+    # comments of which FLAGGED_SHARE or more were held, rejected or reported, or more than
+    # RATE_PER_MINUTE new comments a minute (0: the rate alone never engages it), switch the
+    # discussion to MODE ("premoderated" or "slow", one comment per reader per SLOW_MINUTES) until
+    # it has been calm for CALM_MINUTES.  ENABLED False: no guard engages (engaged ones still lift).
+    "MODERATION_HEAT_ENABLED": True,
+    "MODERATION_HEAT_WINDOW_MINUTES": 10,
+    "MODERATION_HEAT_MIN_COMMENTS": 10,
+    "MODERATION_HEAT_FLAGGED_SHARE": 0.5,
+    "MODERATION_HEAT_RATE_PER_MINUTE": 20.0,
+    "MODERATION_HEAT_MODE": "premoderated",
+    "MODERATION_HEAT_SLOW_MINUTES": 2,
+    "MODERATION_HEAT_CALM_MINUTES": 30,
 }
 
 

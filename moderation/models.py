@@ -305,6 +305,7 @@ class Notification(models.Model):
         WARNING = "warning", "Warning"
         BAN = "ban", "Ban or suspension"
         LIFTED = "lifted", "Ban lifted"
+        HEAT = "heat", "Discussion heating up"  # to moderators: a heat guard engaged (heat.py)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_notifications"
@@ -323,3 +324,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for user {self.user_id}"
+
+
+class HeatGuard(models.Model):
+    """The heat guard of one discussion (moderation.heat): its sliding-window counters and its switch.
+
+    One row per thread, created by its first comment.  The counters are two consecutive buckets,
+    each one window long (`window_start` opens the current one), so the figures over the last
+    window cost one row, not a count over the thread.  The history of switches is the audit log
+    (``heat_guard_on`` / ``heat_guard_off``); this row only holds the present.
+    """
+
+    class Mode(models.TextChoices):
+        PREMODERATED = "premoderated", "Pre-moderation"
+        SLOW = "slow", "Slow mode"
+
+    thread = models.OneToOneField(
+        "discussions.Thread", on_delete=models.CASCADE, primary_key=True, related_name="heat_guard"
+    )
+    window_start = models.DateTimeField(null=True, blank=True)
+    posts = models.PositiveIntegerField(default=0, help_text="New comments in the current bucket.")
+    flagged = models.PositiveIntegerField(
+        default=0, help_text="Comments held, rejected or reported in the current bucket."
+    )
+    previous_posts = models.PositiveIntegerField(default=0)
+    previous_flagged = models.PositiveIntegerField(default=0)
+    engaged = models.BooleanField(default=False)
+    mode = models.CharField(max_length=12, choices=Mode.choices, blank=True, help_text="The last one used.")
+    slow_mode_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    engaged_at = models.DateTimeField(null=True, blank=True)
+    last_heated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the figures were last over a threshold: calm is counted from it.",
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    figures = models.JSONField(default=dict, blank=True, help_text="The window's figures at the last switch.")
+
+    class Meta:
+        indexes = [
+            # The sweep: engaged guards, calm for longest first.
+            models.Index(fields=["last_heated_at"], condition=models.Q(engaged=True), name="heat_engaged_idx")
+        ]
+
+    def __str__(self) -> str:
+        state = f"engaged ({self.get_mode_display()})" if self.engaged else "off"
+        return f"Heat guard of thread {self.thread_id}: {state}"

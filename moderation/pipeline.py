@@ -14,6 +14,7 @@ repeats         same normalised text in the window               2nd copy by the
                                                                  3rd+: reject; N other authors: hold
 trust           the author's trust level                         new account (pre-moderated): hold
 commenting      the thread's commenting state                    pre-moderated discussion: hold
+nudge           posted after a nudge (moderation.nudge)          hold (recorded only when so)
 policy          site / section / article thresholds (policy.py)  (records the thresholds used)
 model           moderation.classifier scores                     >= reject: reject; >= hold: hold
 provider        MODERATION_WEBHOOK_URL, if set (provider.py)     its answer; failure or slow: hold
@@ -29,7 +30,7 @@ from django.utils import formats, timezone
 
 from agora import ratelimit
 from discussions.models import Comment, Thread
-from moderation import classifier, conf, provider, rules, selectors, trust
+from moderation import classifier, conf, heat, provider, rules, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import ModerationDecision, ModerationRule
 from moderation.normalize import NORMALIZER_VERSION, normalize
@@ -41,6 +42,7 @@ STATUS_FOR = {
     Action.HOLD: Comment.Status.HELD,
     Action.REJECT: Comment.Status.REJECTED,
 }
+NUDGED_REASON = "you posted it after our warning that it may break the community guidelines"
 CATEGORY_REASONS = {
     "insult": "it reads as an insult",
     "threat": "it reads as a threat",
@@ -227,10 +229,12 @@ def screen(
     kind: str = Trigger.POST,
     comment: Comment | None = None,
     premoderated: bool = False,
+    warned: bool = False,
 ) -> Verdict:
     """Run every check on a comment's (cleaned) text.  Writes nothing; `record` stores the result.
 
     `premoderated`: the thread's commenting state holds every comment (discussions.commenting).
+    `warned`: the author was nudged (moderation.nudge) and posted it anyway: a person checks it.
     """
     normalised = normalize(text)
     record = trust.record_for(author)
@@ -242,6 +246,8 @@ def screen(
     verdict.steps.append(_repeats_step(author, normalised, verdict.text_hash, comment))
     verdict.steps.append(_trust_step(level, record))
     verdict.steps.append(_commenting_step(premoderated))
+    if warned:
+        verdict.steps.append(step("nudge", Action.HOLD, NUDGED_REASON))
     thresholds = thresholds_for(thread)
     verdict.steps.append(step("policy", "pass", **thresholds.as_dict()))
     model, verdict.scores = _model_step(text, thresholds)
@@ -275,7 +281,10 @@ def apply_edit(comment: Comment, verdict: Verdict) -> ModerationDecision:
 
 
 def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
-    """Store the verdict on the comment and update the author's trust; call inside the writing transaction."""
+    """Store the verdict on the comment and update the author's trust; call inside the writing transaction.
+
+    A new comment is also counted by the heat guard (moderation.heat), once the transaction commits.
+    """
     action = {
         Comment.Status.PUBLISHED: Action.PUBLISH,
         Comment.Status.HELD: Action.HOLD,
@@ -298,4 +307,6 @@ def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
         trust.debit_rejected(author)
     elif action == Action.PUBLISH and verdict.kind == Trigger.POST:
         trust.credit_approved(author)
+    if verdict.kind == Trigger.POST:
+        heat.comment_posted(comment, verdict.steps)  # counted once the transaction commits
     return decision

@@ -14,7 +14,7 @@ from django.utils import timezone
 from agora import ratelimit
 from discussions.models import Comment
 from discussions.services import CommentError, set_status
-from moderation import audit, conf, selectors, trust
+from moderation import audit, conf, heat, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Ban, ModerationDecision, Notification, Report
 
@@ -106,6 +106,7 @@ def _take_down(moderator, comment: Comment, status: str, reason: str, action: st
         reports = _resolve_reports(comment, moderator, Report.Resolution.UPHELD)
         trust.debit_rejected(comment.author)
         audit.record(moderator, action, comment, reason, upheld_reports=reports)
+        heat.comment_taken_down(comment)
         kind = Notification.Kind.REJECTED if status == Status.REJECTED else Notification.Kind.REMOVED
         verb = "was not published" if status == Status.REJECTED else "was removed by a moderator"
         excerpt = comment.body[:200] + ("…" if len(comment.body) > 200 else "")
@@ -188,6 +189,7 @@ def report(reader, comment: Comment, reason: str, note: str = "") -> Report:
                 note=note.strip()[:500],
                 reporter_trusted=trust.is_trusted(reader),
             )
+            heat.comment_reported(locked)
             if _hold_if_reported(locked):
                 comment.status = locked.status
     except IntegrityError:
