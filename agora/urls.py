@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from django.views.static import serve
 
 from agora.page_cache import cache_public_page
@@ -20,6 +21,8 @@ urlpatterns = [
     ),
     path("accounts/", include("accounts.urls")),
     path("discussions/", include("discussions.urls")),
+    # Linked from nudges (moderation.nudge) and the embed, where it opens on the site in a new tab.
+    path("guidelines/", TemplateView.as_view(template_name="discussions/guidelines.html"), name="guidelines"),
     path("commenting/", include("discussions.commenting_urls")),
     path("moderation/", include("moderation.urls")),
     path("embed/", include("embed.urls")),

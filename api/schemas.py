@@ -121,6 +121,33 @@ class CommentIn(Schema):
         max_length=64,
         description="Idempotency key: retrying with the same key returns the first comment (200).",
     )
+    nudge_id: int | None = Field(
+        None,
+        description="Posting after a nudge from /comments/check: the comment is held for review, "
+        "unless the edited draft no longer needs a warning.",
+    )
+
+
+class DraftIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str
+    nudge_id: int | None = Field(None, description="The nudge of an earlier check of this draft, if any.")
+
+
+class NudgeOut(Schema):
+    id: int = Field(description="Send as `nudge_id` to post the draft after showing this warning.")
+    message: str = Field(
+        examples=["Your comment may break our community guidelines: it looks like an insult."]
+    )
+    categories: list[Literal["insult", "identity_attack", "obscene", "threat"]] = Field(
+        description="The kinds of problem named, strongest first; empty for the general warning."
+    )
+    guidelines_url: str
+
+
+class CheckOut(Schema):
+    nudge: NudgeOut | None = Field(description="null: post it as it is.")
 
 
 class CommentEditIn(Schema):

@@ -9,16 +9,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.urls import reverse
 from ninja import Query, Router, Status
 
 from api import serializers
 from api.auth import WRITE_AUTH, viewer
 from api.errors import ApiError
 from api.schemas import (
+    CheckOut,
     CommentEditIn,
     CommentIn,
     CommentOut,
     CsrfOut,
+    DraftIn,
     MeOut,
     RepliesOut,
     Sort,
@@ -31,6 +34,7 @@ from api.serializers import Viewer
 from articles.models import Article
 from discussions import selectors, services
 from discussions.models import Comment, Thread
+from moderation import nudge
 
 router = Router()
 
@@ -183,8 +187,54 @@ def _post(request: HttpRequest, thread: Thread, data: CommentIn):
     replay = (
         bool(data.client_key) and Comment.objects.filter(author=user, client_key=data.client_key).exists()
     )
-    comment = services.post_comment(user, thread, data.body, parent_by_id(data.parent_id), data.client_key)
+    # Clients that check drafts first answer a nudge with its id: the draft is posted anyway (held).
+    draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
+    comment = services.post_comment(
+        user, thread, data.body, parent_by_id(data.parent_id), data.client_key, draft=draft
+    )
     return Status(200 if replay else 201, one(request, comment, user))
+
+
+def _check(request: HttpRequest, thread: Thread, data: DraftIn) -> dict:
+    warning = nudge.decide_nudge(thread, data.body)
+    if warning is None:
+        return {"nudge": None}
+    previous = nudge.pending_nudge(request.auth, thread, data.nudge_id)
+    row = nudge.warn(request.auth, thread, warning, previous)
+    guidelines = request.build_absolute_uri(reverse("guidelines"))
+    return {"nudge": {**nudge.as_dict(row), "guidelines_url": guidelines}}
+
+
+CHECK_DOC = """\
+Before posting: `{"nudge": null}` means post the draft as it is.  Otherwise show `message` (with
+a link to `guidelines_url`) and let the author edit the draft; check it again with `nudge_id`, or
+post it with `nudge_id` to go ahead anyway: it is then held for a moderator.  Writes only the
+warning (never the text).  Clients that do not check post exactly as before.
+"""
+
+
+@router.post(
+    "/threads/{thread_id}/comments/check",
+    auth=WRITE_AUTH,
+    response={200: CheckOut, **WRITE_ERRORS},
+    tags=["comments"],
+    summary="Check a draft for a nudge before posting it",
+    description=CHECK_DOC,
+)
+def check_comment(request: HttpRequest, thread_id: int, data: DraftIn):
+    return _check(request, thread_by_id(thread_id), data)
+
+
+@router.post(
+    "/articles/{slug}/thread/comments/check",
+    auth=WRITE_AUTH,
+    response={200: CheckOut, **WRITE_ERRORS},
+    tags=["comments"],
+    summary="Check a draft for a nudge before posting it under an article",
+    description=CHECK_DOC,
+)
+def check_article_comment(request: HttpRequest, slug: str, data: DraftIn):
+    return _check(request, thread_by_slug(slug), data)
 
 
 @router.post(

@@ -16,6 +16,8 @@ class CommentForm(forms.Form):
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # The nudge (moderation.nudge) this draft answers; "Post anyway" is the submit button's name.
+    nudge = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,3 +25,8 @@ class CommentForm(forms.Form):
         if not self.is_bound:
             # A fresh key per rendered form: a double-submitted form posts once.
             self.initial.setdefault("client_key", uuid.uuid4().hex)
+
+    def clean_nudge(self) -> int | None:
+        """A hidden id: anything but a number is treated as no warning, and the draft is checked again."""
+        value = self.cleaned_data["nudge"]
+        return int(value) if value.isdigit() and len(value) <= 18 else None

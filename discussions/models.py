@@ -245,3 +245,36 @@ class CommentingPolicy(models.Model):
         if self.scope == self.Scope.SITE:
             return "Site-wide"
         return f"{self.get_scope_display()} “{self.target}”"
+
+
+class Nudge(models.Model):
+    """A warning shown before posting: the draft looked like it may break the community guidelines.
+
+    One row per draft, from the first warning until the author posts (an edited draft that no
+    longer trips it, or the same one "anyway": held for review).  The draft's text is never
+    stored, only the scores and the categories named to the author (moderation.nudge).
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"  # warned, not posted (yet): abandoned once it is old
+        EDITED = "edited", "Edited, then posted"
+        POSTED_ANYWAY = "posted_anyway", "Posted anyway"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="nudges"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="nudges")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    scores = models.JSONField(default=dict, help_text="The classifier's scores of the latest warned draft.")
+    categories = models.JSONField(default=list, help_text="The kinds named to the author, strongest first.")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="nudges"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="nudge_created_idx")]
+
+    def __str__(self) -> str:
+        return f"Nudge {self.pk} on thread {self.thread_id}: {self.outcome}"

@@ -123,12 +123,17 @@ def post_comment(
     parent: Comment | None = None,
     client_key: str | None = None,
     ip: str | None = None,
+    draft=None,
 ) -> Comment:
     """Post a comment or reply.  A retried request with the same client_key returns the first comment.
 
     Every new comment goes through moderation.pipeline (`ip`: the client's address, for its
     rate limit); it is stored published, held or rejected, and `comment.moderation` is the
     decision, whose `message` tells the author what happened and why.
+
+    `draft` (a moderation.nudge.Draft, from clients that show nudges): once every refusal has
+    passed, a draft that may break the guidelines raises moderation.nudge.NudgeRequired instead
+    of being posted (only the warning is recorded); one posted anyway after a warning is held.
     """
     if client_key:
         existing = Comment.objects.filter(author=author, client_key=client_key).first()
@@ -162,7 +167,8 @@ def post_comment(
         raise CommentError(
             "bad_parent", "The comment you are replying to is no longer available.", status=409
         )
-    verdict = moderation.screen(author, thread, text, premoderated=state.premoderated)
+    warned = draft.check(author, thread, text) if draft is not None else False
+    verdict = moderation.screen(author, thread, text, premoderated=state.premoderated, warned=warned)
     html, mentioned = _render(text)
     try:
         with transaction.atomic():
@@ -183,6 +189,8 @@ def post_comment(
             comment.moderation = moderation.record(comment, verdict)
             if comment.is_public:
                 _adjust_counts(comment, +1)
+            if draft is not None:
+                draft.settle(comment)
     except IntegrityError:
         # Two identical retries raced; the other one won.
         if client_key:

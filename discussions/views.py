@@ -2,6 +2,7 @@
 
 import json
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +19,7 @@ from discussions.events import thread_channel
 from discussions.forms import CommentForm
 from discussions.live import broker
 from discussions.models import Comment, Thread
+from moderation.nudge import Draft, NudgeRequired
 
 
 def comment_url(comment: Comment) -> str:
@@ -68,17 +70,43 @@ def moderation_message(comment: Comment) -> tuple[int, str]:
     return messages.INFO, decision.message if decision else "Thanks — your comment is waiting for review."
 
 
+def go_to(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect; to htmx (which would swap the next page into the form) a full navigation instead."""
+    if not request.htmx:
+        return redirect(url)
+    response = HttpResponse()
+    response["HX-Redirect"] = url
+    current, target = urlsplit(request.htmx.current_url or ""), urlsplit(url)
+    if (current.path, current.query) == (target.path, target.query):
+        response["HX-Refresh"] = "true"  # only the #fragment changes: the browser would not reload by itself
+    return response
+
+
 def _after_posting(request: HttpRequest, comment: Comment) -> HttpResponse:
     """Tell the author what moderation decided; a held or rejected comment has no public permalink."""
     if comment.is_public:
         messages.success(request, "Your comment is published.")
-        return redirect(comment_url(comment))
+        return go_to(request, comment_url(comment))
     messages.add_message(request, *moderation_message(comment))
-    return redirect(comment.thread.get_absolute_url())
+    return go_to(request, comment.thread.get_absolute_url())
+
+
+def compose_draft(request: HttpRequest, form: CommentForm) -> Draft:
+    """The nudge a submitted compose form answers (its hidden id) and whether "Post anyway" was pressed."""
+    return Draft(form.cleaned_data["nudge"], post_anyway=bool(request.POST.get("post_anyway")))
+
+
+def nudged_form(request: HttpRequest, nudged: NudgeRequired) -> CommentForm:
+    """The draft back in its box for editing, carrying the warning's id for "Post anyway"."""
+    data = request.POST.copy()
+    data["nudge"] = str(nudged.nudge.pk)
+    form = CommentForm(data)
+    form.fields["body"].widget.attrs["autofocus"] = True
+    return form
 
 
 def _post_and_redirect(request: HttpRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
-    form = CommentForm(request.POST)
+    form, nudge, status = CommentForm(request.POST), None, 400
     if form.is_valid():
         try:
             comment = services.post_comment(
@@ -87,15 +115,23 @@ def _post_and_redirect(request: HttpRequest, thread: Thread, parent: Comment | N
                 form.cleaned_data["body"],
                 parent,
                 form.cleaned_data["client_key"] or None,
+                draft=compose_draft(request, form),
             )
+        except NudgeRequired as nudged:  # nothing posted: the form again, with the warning
+            form, nudge, status = nudged_form(request, nudged), nudged, 200
         except services.CommentError as error:
             form.add_error("body", error.message)
             status = error.status
         else:
             return _after_posting(request, comment)
-    else:
-        status = 400
-    context = {"thread": thread, "parent": parent, "form": form, "state": services.commenting_state(thread)}
+    return _compose(request, {"thread": thread, "parent": parent, "form": form, "nudge": nudge}, status)
+
+
+def _compose(request: HttpRequest, context: dict, status: int) -> HttpResponse:
+    """The compose form again (a nudge, or a refusal): to htmx just the form, which swaps itself in place."""
+    if request.htmx:
+        return render(request, "discussions/_compose_form.html", context, status=status)
+    context["state"] = services.commenting_state(context["thread"])
     return render(request, "discussions/compose.html", context, status=status)
 
 
@@ -111,8 +147,7 @@ def post(request: HttpRequest, thread_id: int) -> HttpResponse:
             form = CommentForm(request.POST)
             form.is_valid()
             form.add_error("body", "The comment you are replying to does not exist.")
-            context = {"thread": thread, "form": form, "state": services.commenting_state(thread)}
-            return render(request, "discussions/compose.html", context, status=404)
+            return _compose(request, {"thread": thread, "form": form}, status=404)
     return _post_and_redirect(request, thread, parent)
 
 

@@ -29,6 +29,7 @@ from discussions.forms import CommentForm
 from discussions.models import Comment, Thread
 from embed import stories
 from embed.framing import error_page, framed
+from moderation.nudge import NudgeRequired
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "embed" / "embed.js"
 THREAD_CREATION_PERIOD = 60 * 60
@@ -161,15 +162,22 @@ def _public_comment(comment_id: int) -> Comment:
     return comment
 
 
-def _compose_page(request, thread: Thread, parent: Comment | None, form: CommentForm, status: int = 200):
-    context = {"thread": thread, "parent": parent, "form": form, "state": services.commenting_state(thread)}
+def _compose_page(
+    request, thread: Thread, parent: Comment | None, form: CommentForm, status: int = 200, nudge=None
+):
+    context = {"thread": thread, "parent": parent, "form": form, "nudge": nudge}
+    if request.htmx and request.method == "POST":  # the form swaps itself in place
+        return render(request, "discussions/_compose_form.html", context, status=status)
+    context["state"] = services.commenting_state(thread)
     return render(request, "embed/compose.html", context, status=status)
 
 
 def _post_and_return(request: HttpRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
-    """Post, then back to the discussion (a reply: to its conversation), at the new comment."""
-    form = CommentForm(request.POST)
-    status = 400
+    """Post, then back to the discussion (a reply: to its conversation), at the new comment.
+
+    A draft that may break the guidelines comes back with a nudge, as on the site (moderation.nudge).
+    """
+    form, nudge, status = CommentForm(request.POST), None, 400
     if form.is_valid():
         try:
             comment = services.post_comment(
@@ -178,19 +186,23 @@ def _post_and_return(request: HttpRequest, thread: Thread, parent: Comment | Non
                 form.cleaned_data["body"],
                 parent,
                 form.cleaned_data["client_key"] or None,
+                draft=discussion_views.compose_draft(request, form),
             )
+        except NudgeRequired as nudged:
+            form, nudge, status = discussion_views.nudged_form(request, nudged), nudged, 200
         except services.CommentError as error:
             form.add_error("body", error.message)
             status = error.status
         else:
+            go_to = discussion_views.go_to
             if not comment.is_public:
                 messages.add_message(request, *discussion_views.moderation_message(comment))
-                return redirect(reverse("discussions:thread", args=[thread.pk]) + "#discussion")
+                return go_to(request, reverse("discussions:thread", args=[thread.pk]) + "#discussion")
             messages.success(request, "Your comment is published.")
             if parent is None:
-                return redirect(reverse("discussions:thread", args=[thread.pk]) + f"#c{comment.pk}")
-            return redirect(reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
-    return _compose_page(request, thread, parent, form, status)
+                return go_to(request, reverse("discussions:thread", args=[thread.pk]) + f"#c{comment.pk}")
+            return go_to(request, reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
+    return _compose_page(request, thread, parent, form, status, nudge)
 
 
 @framed

@@ -18,6 +18,8 @@ EXPECTED = {
     "/api/v1/threads/{thread_id}/comments": {"get", "post"},
     "/api/v1/articles/{slug}/thread": {"get"},
     "/api/v1/articles/{slug}/thread/comments": {"get", "post"},
+    "/api/v1/threads/{thread_id}/comments/check": {"post"},
+    "/api/v1/articles/{slug}/thread/comments/check": {"post"},
     "/api/v1/comments/{comment_id}": {"get", "patch", "delete"},
     "/api/v1/comments/{comment_id}/replies": {"get"},
     "/api/v1/comments/{comment_id}/reaction": {"post", "delete"},

@@ -53,7 +53,7 @@ def test_sign_up_comment_live_update_react_and_reply(live_server, browser, setti
         carol.goto(base + article.get_absolute_url())
         carol.get_by_label("Your comment").fill("First thoughts: **well reported**.")
         carol.get_by_role("button", name="Post comment").click()
-        carol.wait_for_load_state()
+        carol.wait_for_url(re.compile(r"/discussions/comments/\d+/"))  # htmx posts, then loads the permalink
         assert carol.locator(".comment__body strong", has_text="well reported").is_visible()
 
         # Carol reads the article; Bob posts from his own browser; Carol is told, live.
