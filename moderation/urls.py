@@ -1,10 +1,16 @@
 from django.urls import path
 
-from moderation import views
+from moderation import queue_views, views
 
 app_name = "moderation"
 
 urlpatterns = [
     path("comments/<int:comment_id>/report/", views.report, name="report"),
     path("notifications/", views.notifications, name="notifications"),
+    path("queue/<str:name>/", queue_views.queue, name="queue"),
+    path("queue/<str:name>/updates/", queue_views.queue_updates, name="queue-updates"),
+    path("comments/<int:comment_id>/decide/", queue_views.decide, name="decide"),
+    path("bulk/", queue_views.bulk, name="bulk"),
+    path("readers/<int:user_id>/sanction/", queue_views.sanction, name="sanction"),
+    path("dashboard/", queue_views.dashboard, name="dashboard"),
 ]
