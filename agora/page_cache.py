@@ -42,6 +42,30 @@ def bump_generation(scope: str = SITE_SCOPE) -> None:
         cache.set(_generation_key(scope), 2, timeout=None)
 
 
+def path_digest(request: HttpRequest) -> str:
+    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+
+
+def serve_cached(key: str, header: str, build: Callable[[], HttpResponse]) -> HttpResponse:
+    """The response stored under `key`, else `build()`'s, stored when it is a plain 200.
+
+    `header` (X-Page-Cache, X-Api-Cache) says "hit" or "miss", for benchmarks and tests.
+    """
+    cached = cache.get(key)
+    if cached is not None:
+        content, content_type = cached
+        response = HttpResponse(content, content_type=content_type)
+        response[header] = "hit"
+        return response
+    response = build()
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if response.status_code == 200 and not response.cookies and not response.streaming:
+        cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
+        response[header] = "miss"
+    return response
+
+
 def _cacheable(request: HttpRequest) -> bool:
     """Anonymous GETs only, and not at all when PAGE_CACHE_SECONDS is 0 (the benchmark's baseline)."""
     return (
@@ -69,21 +93,8 @@ def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope:
             extra_scope = scope(**kwargs) if scope else None
             if extra_scope:
                 generations.append(str(current_generation(extra_scope)))
-            path_digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-            key = f"page:{'.'.join(generations)}:{path_digest}"
-            cached = cache.get(key)
-            if cached is not None:
-                content, content_type = cached
-                response = HttpResponse(content, content_type=content_type)
-                response["X-Page-Cache"] = "hit"
-                return response
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if response.status_code == 200 and not response.cookies and not response.streaming:
-                cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
-                response["X-Page-Cache"] = "miss"
-            return response
+            key = f"page:{'.'.join(generations)}:{path_digest(request)}"
+            return serve_cached(key, "X-Page-Cache", lambda: view(request, *args, **kwargs))
 
         return wrapped
 

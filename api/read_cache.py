@@ -14,7 +14,6 @@ who may be logged in gets their own reactions, so their response is always built
 PAGE_CACHE_SECONDS=0 turns this cache off with the page cache.
 """
 
-import hashlib
 import re
 from collections.abc import Callable
 
@@ -22,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from agora.page_cache import current_generation
+from agora.page_cache import current_generation, path_digest, serve_cached
 
 THREAD_COMMENTS = re.compile(r"^/api/v1/threads/(\d+)/comments$")
 COMMENT_REPLIES = re.compile(r"^/api/v1/comments/(\d+)/replies$")
@@ -68,8 +67,7 @@ def _cache_key(request: HttpRequest) -> str | None:
     if thread_id is None:
         return None
     generations = f"{current_generation()}.{current_generation(thread_scope(thread_id))}"
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"api:read:{generations}:{digest}"
+    return f"api:read:{generations}:{path_digest(request)}"
 
 
 def serve(request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse]) -> HttpResponse:
@@ -77,14 +75,4 @@ def serve(request: HttpRequest, get_response: Callable[[HttpRequest], HttpRespon
     key = _cache_key(request)
     if key is None:
         return get_response(request)
-    cached = cache.get(key)
-    if cached is not None:
-        content, content_type = cached
-        response = HttpResponse(content, content_type=content_type)
-        response["X-Api-Cache"] = "hit"
-        return response
-    response = get_response(request)
-    if response.status_code == 200 and not response.cookies and not response.streaming:
-        cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
-        response["X-Api-Cache"] = "miss"
-    return response
+    return serve_cached(key, "X-Api-Cache", lambda: get_response(request))

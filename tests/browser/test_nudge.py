@@ -11,20 +11,13 @@ from articles.tests.conftest import build_article
 from discussions.models import Comment, Nudge
 from discussions.tests.conftest import make_user
 from tests.browser.plugin import screenshot
+from tests.browser.test_discussion import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 INSULT = "What a stupid argument."
 CIVIL = "I disagree with this argument: the harbour figures are from last year."
 WARNING = "Your comment may break our community guidelines: it looks like an insult."
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("a-long-test-password-1")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
 def test_a_nudge_leads_to_an_edit_or_a_held_comment(live_server, page):
