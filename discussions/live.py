@@ -9,6 +9,7 @@ that missed some catches up from the database, so nothing depends on delivery.
 import json
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from functools import cache
 from typing import Protocol
@@ -73,10 +74,23 @@ class RedisBroker:
     def _drain(pubsub, timeout: float) -> Iterator[dict | None]:
         try:
             while True:
-                message = pubsub.get_message(timeout=timeout)
-                yield json.loads(message["data"]) if message else None
+                yield RedisBroker._next_event(pubsub, timeout)
         finally:
             pubsub.close()
+
+    @staticmethod
+    def _next_event(pubsub, timeout: float) -> dict | None:
+        """The next event, or None after `timeout` idle seconds.
+
+        get_message answers None early for the subscription's own confirmation (which it
+        skips), so it is asked again until the time is up.
+        """
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            message = pubsub.get_message(timeout=left)
+            if message:
+                return json.loads(message["data"])
+        return None
 
 
 @cache
