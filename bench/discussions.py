@@ -75,6 +75,9 @@ def agora_env(workdir: Path) -> dict[str, str]:
     # moderation/conf.py reads these from the environment (a tree without the pipeline ignores them).
     levels = {"new": RAISED_RATE, "member": RAISED_RATE, "trusted": RAISED_RATE}
     env.update(MODERATION_RATE_LIMITS=json.dumps(levels), MODERATION_IP_RATE_LIMIT=str(RAISED_RATE))
+    # The heat guard's rate trigger would pre-moderate the thread under the seeding and the load;
+    # its flagged-share trigger stays on, and it still counts every post.
+    env.update(MODERATION_HEAT_RATE_PER_MINUTE="0")
     return env
 
 
@@ -500,7 +503,9 @@ def settings_notes(args, isso_side: dict | None) -> list[str]:
         f"Agora: API_READ_RATE_PER_MINUTE, API_WRITE_RATE_PER_MINUTE, MODERATION_IP_RATE_LIMIT and every "
         f"level of MODERATION_RATE_LIMITS = {RAISED_RATE:,} (defaults 300/min per IP, 30/min per user, "
         "30/min per IP, 3/10/30 per min per new/member/trusted reader): the load comes from one IP and "
-        "one poster. The limiters still count every request."
+        "one poster. The limiters still count every request. MODERATION_HEAT_RATE_PER_MINUTE = 0 "
+        "(default 20): the heat guard's rate trigger would pre-moderate the thread under this load; its "
+        "flagged-share trigger stays on and it counts every post."
     )
     harness = (
         f"Both: gunicorn 27.0.1 -w {pages.WORKERS} sync, --no-control-socket; wrk -t{pages.THREADS} "
