@@ -12,6 +12,7 @@ comment re-renders only its own article page, not the whole site.
 """
 
 import hashlib
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,12 +27,19 @@ def _generation_key(scope: str) -> str:
     return f"page-cache:generation:{scope}"
 
 
+def _fresh_generation() -> int:
+    """A generation no earlier page can carry: a cache may evict a generation key (the file cache culls
+    at random, Redis under memory pressure), and restarting it at 1 could bring back pages cached
+    under 1 long ago.  Microseconds since the epoch only grow, and bumps add 1 at a time."""
+    return time.time_ns() // 1000
+
+
 def current_generation(scope: str = SITE_SCOPE) -> int:
     generation = cache.get(_generation_key(scope))
     if generation is None:
-        cache.add(_generation_key(scope), 1, timeout=None)
-        generation = cache.get(_generation_key(scope), 1)
-    return int(generation)
+        cache.add(_generation_key(scope), _fresh_generation(), timeout=None)
+        generation = cache.get(_generation_key(scope))
+    return int(generation) if generation is not None else _fresh_generation()
 
 
 def bump_generation(scope: str = SITE_SCOPE) -> None:
@@ -39,7 +47,7 @@ def bump_generation(scope: str = SITE_SCOPE) -> None:
     try:
         cache.incr(_generation_key(scope))
     except ValueError:  # the key is missing (first write, or evicted)
-        cache.set(_generation_key(scope), 2, timeout=None)
+        cache.set(_generation_key(scope), _fresh_generation(), timeout=None)
 
 
 def path_digest(request: HttpRequest) -> str:

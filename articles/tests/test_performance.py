@@ -1,9 +1,11 @@
 """Pages cost a bounded number of queries, and the page cache is invalidated by edits."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agora.page_cache import _generation_key
 from articles.tests.conftest import build_article
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,15 @@ def test_editing_an_article_invalidates_its_page_and_listings(client):
     article.save()
     assert "New headline" in client.get(article.get_absolute_url()).content.decode()
     assert "New headline" in client.get("/").content.decode()
+
+
+def test_an_evicted_generation_never_brings_back_older_pages(client):
+    """A cache may drop the generation key; the one that replaces it must not match any stored page."""
+    article = build_article()
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+    cache.delete(_generation_key("site"))  # evicted, with the cached page still stored
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
 
 
 def test_editing_the_body_or_topics_invalidates(client):
