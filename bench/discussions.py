@@ -68,9 +68,15 @@ class Row:
 # --- setting up -------------------------------------------------------------------------------
 
 
-def agora_env(workdir: Path) -> dict[str, str]:
-    """bench/pages.py's environment (this run's database, file cache, DEBUG=0) with the API limits raised."""
+def agora_env(workdir: Path, redis_url: str | None = None) -> dict[str, str]:
+    """bench/pages.py's environment (this run's database, file cache, DEBUG=0) with the API limits raised.
+
+    With `redis_url`, Agora's production set-up instead: cache, rate limits and live events on Redis,
+    under a key prefix of this run's own (nothing else in that Redis database is touched).
+    """
     env = pages.bench_env(workdir, cache_seconds=None)
+    if redis_url:
+        env.update(REDIS_URL=redis_url, CACHE_KEY_PREFIX=f"agora-bench-{workdir.parent.name}")
     env.update(API_READ_RATE_PER_MINUTE=str(RAISED_RATE), API_WRITE_RATE_PER_MINUTE=str(RAISED_RATE))
     # moderation/conf.py reads these from the environment (a tree without the pipeline ignores them).
     levels = {"new": RAISED_RATE, "member": RAISED_RATE, "trusted": RAISED_RATE}
@@ -81,10 +87,10 @@ def agora_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def start_agora(stack: ExitStack, workdir: Path, corpus_path: Path) -> dict:
+def start_agora(stack: ExitStack, workdir: Path, corpus_path: Path, redis_url: str | None) -> dict:
     """Migrate and seed a fresh database, start gunicorn; the seed summary with the server's port."""
     workdir.mkdir(parents=True)
-    env = agora_env(workdir)
+    env = agora_env(workdir, redis_url)
     pages.run_step([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, timeout=300)
     seeded = pages.run_step(
         [sys.executable, "bench/discussions_seed.py", "--comments", str(corpus_path)], env, timeout=600
@@ -482,7 +488,7 @@ AGORA_NOTES = [
     "Agora: the seeded authors and the load-test poster are established readers (moderation.trust "
     "credit_approved × MODERATION_PREMODERATE_FIRST: 'member', not 'trusted'); new accounts' comments "
     "are held. Load-test texts are unique (repeats are held), and posts must create published comments.",
-    "Agora: DEBUG=0, AGORA_ENV=development, file cache (no Redis), SQLite WAL, page cache on "
+    "Agora: DEBUG=0, AGORA_ENV=development, SQLite WAL, page cache on "
     "(PAGE_CACHE_SECONDS default, 300 s): it serves the anonymous HTML article page and, through the "
     "API's read cache (api/read_cache.py, invalidated by every change of the thread), anonymous API "
     "reads of thread pages and replies; requests with a token are built afresh every time.",
@@ -512,7 +518,13 @@ def settings_notes(args, isso_side: dict | None) -> list[str]:
         f"-c{args.connections} -d{args.duration}s; whole thread: {load.WALKERS} Python client threads "
         "with keep-alive http.client (sync workers close every connection anyway), JSON parsed both sides."
     )
-    return [raised, *AGORA_NOTES, harness, *(isso.CONFIG_NOTES if isso_side else [])]
+    cache = (
+        f"Agora: cache, rate limits and live events on Redis ({args.redis}), as in production (--redis)."
+        if args.redis
+        else "Agora: file cache (no Redis: the single-machine default; --redis URL measures the production "
+        "set-up). Every rate-limit hit and generation bump is a file write."
+    )
+    return [raised, cache, *AGORA_NOTES, harness, *(isso.CONFIG_NOTES if isso_side else [])]
 
 
 def header_lines(result: dict) -> list[str]:
@@ -575,6 +587,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--comments", type=int, default=500, help="comments in the thread (~30 %% replies)")
     parser.add_argument("--keep", action="store_true", help="keep the databases, configs and server logs")
     parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="run Agora as in production, with its cache, rate limits and live events on this Redis "
+        "(e.g. redis://127.0.0.1:6379/0; keys under a prefix of the run's own); default: the file cache",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="then cProfile Agora's API requests in-process (about 30 s)"
     )
     args = parser.parse_args()
@@ -605,14 +623,14 @@ def run(args, rundir: Path, stamp: str) -> dict:
         isso_side = try_isso(stack, rundir / "isso", corpus)
         baseline = None if "unavailable" in isso_side else isso_side
         print("agora: migrate, seed, server ...", flush=True)
-        agora = start_agora(stack, rundir / "agora", corpus_path)
+        agora = start_agora(stack, rundir / "agora", corpus_path, args.redis)
         print(f"  seeded {agora['comments']} comments in {agora['post_seconds']:.1f} s", flush=True)
         print("measuring ...", flush=True)
         rows += first_pages(baseline, agora, args)
         rows += whole_threads(baseline, agora, len(corpus), args)
         rows += [measure_post(plan, args) for plan in post_plans(baseline, agora, stamp)]
     agora.pop("token")  # a live credential of a throwaway database; still, not in the results file
-    profile = profile_agora(rundir / "agora", agora["thread_id"]) if args.profile else None
+    profile = profile_agora(rundir / "agora", agora["thread_id"], args.redis) if args.profile else None
     return {
         "isso": isso_side,
         "agora": agora,
@@ -622,12 +640,21 @@ def run(args, rundir: Path, stamp: str) -> dict:
     }
 
 
-def profile_agora(workdir: Path, thread_id: int) -> dict:
+def profile_agora(workdir: Path, thread_id: int, redis_url: str | None) -> dict:
     """bench/discussions_profile.py on this run's database, servers stopped: its text and its figures."""
     print("profiling Agora's requests in-process ...", flush=True)
     command = [sys.executable, "bench/discussions_profile.py", "--thread-id", str(thread_id)]
-    lines = pages.run_step(command, agora_env(workdir), timeout=300).strip().splitlines()
+    lines = pages.run_step(command, agora_env(workdir, redis_url), timeout=300).strip().splitlines()
     return {"text": "\n".join(lines[:-1]), "results": json.loads(lines[-1])}
+
+
+def forget_redis_keys(url: str, prefix: str) -> None:
+    """Delete this run's keys (cache entries, counters, generations) from the Redis it was given."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(key)
 
 
 def main() -> int:
@@ -652,6 +679,8 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(rundir, ignore_errors=True)
+        if args.redis:
+            forget_redis_keys(args.redis, f"agora-bench-{rundir.name}")
     rows: list[Row] = result["rows"]
     values = ratios(rows)
     result.update(
