@@ -34,10 +34,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: the benchmarks in bench/ (real server, real load on loopback)
+## bench: the benchmarks in bench/ (real server, real load on loopback; with REDIS_URL set, discussions.py
+## runs Agora on that Redis as in production)
 bench: install
 	$(BIN)/python bench/pages.py
-	$(BIN)/python bench/discussions.py
+	$(BIN)/python bench/discussions.py $(if $(REDIS_URL),--redis $(REDIS_URL))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
