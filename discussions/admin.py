@@ -29,16 +29,7 @@ class CommentingPolicyForm(forms.ModelForm):
         if thread is not None and thread.article_id:
             self.add_error("thread", "This thread belongs to an article: set the article's level instead.")
         if "status" in data:
-            try:
-                commenting.validate_settings(
-                    data["status"],
-                    data.get("notice") or "",
-                    data.get("slow_mode_minutes"),
-                    data.get("auto_close_days"),
-                )
-            except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    self.add_error(field if field in self.fields else None, problems)
+            commenting.add_settings_errors(self, data)
         return data
 
 

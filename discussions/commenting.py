@@ -238,6 +238,16 @@ def can_set_commenting(user) -> bool:
     return cached
 
 
+def add_settings_errors(form, data: dict) -> None:  # type: ignore[no-untyped-def]
+    """Put validate_settings' problems with a form's cleaned `data` on the form's fields."""
+    try:
+        notice = data.get("notice") or ""
+        validate_settings(data["status"], notice, data.get("slow_mode_minutes"), data.get("auto_close_days"))
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+
+
 def validate_settings(
     status: str, notice: str = "", slow_mode_minutes: int | None = None, auto_close_days: int | None = None
 ) -> None:
@@ -301,7 +311,7 @@ def set_commenting_status(
         policy, created = CommentingPolicy.objects.select_for_update().get_or_create(
             scope=scope, **lookup, defaults={"status": Status.OPEN}
         )
-        previous = None if created else _snapshot(policy)
+        previous = None if created else snapshot(policy)
         policy.status = status
         policy.notice = notice
         policy.slow_mode_minutes = slow_mode_minutes if status == Status.SLOW else None
@@ -324,13 +334,14 @@ def set_commenting_status(
             scope=scope,
             policy_id=policy.pk,
             previous=previous,
-            **_snapshot(policy),
+            **snapshot(policy),
         )
         transaction.on_commit(partial(invalidate_pages, scope, target))
     return policy
 
 
-def _snapshot(policy: CommentingPolicy) -> dict[str, object]:
+def snapshot(policy: CommentingPolicy) -> dict[str, object]:
+    """The settings of a level (for the audit log, and as a form's initial values)."""
     return {
         "status": policy.status,
         "notice": policy.notice,

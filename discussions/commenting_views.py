@@ -7,7 +7,6 @@ every change goes through commenting.set_commenting_status (audit log, page cach
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -57,25 +56,12 @@ class CommentingForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if not self.errors:
-            try:
-                commenting.validate_settings(
-                    data["status"], data["notice"], data["slow_mode_minutes"], data["auto_close_days"]
-                )
-            except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    self.add_error(field if field in self.fields else None, problems)
+            commenting.add_settings_errors(self, data)
         return data
 
 
 def _initial(policy: CommentingPolicy | None) -> dict:
-    if policy is None:
-        return {}
-    return {
-        "status": policy.status,
-        "notice": policy.notice,
-        "slow_mode_minutes": policy.slow_mode_minutes,
-        "auto_close_days": policy.auto_close_days,
-    }
+    return commenting.snapshot(policy) if policy is not None else {}
 
 
 def _form(request: HttpRequest, policy: CommentingPolicy | None, prefix: str) -> CommentingForm:

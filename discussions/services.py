@@ -167,8 +167,7 @@ def post_comment(
         raise CommentError(
             "bad_parent", "The comment you are replying to is no longer available.", status=409
         )
-    warned = draft.check(author, thread, text) if draft is not None else False
-    verdict = moderation.screen(author, thread, text, premoderated=state.premoderated, warned=warned)
+    verdict = moderation.screen(author, thread, text, premoderated=state.premoderated, draft=draft)
     html, mentioned = _render(text)
     try:
         with transaction.atomic():

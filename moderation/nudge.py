@@ -11,7 +11,8 @@ A draft is nudged when the classifier's toxicity reaches ``MODERATION_NUDGE_THRE
 0.35, below the 0.4 hold threshold), or the thread's hold threshold when that is lower (sensitive
 stories), and no banned phrase already makes the pipeline reject it.  The site's forms, the embed
 and API clients that check first (``POST …/comments/check``) pass a `Draft` to
-`discussions.services.post_comment`; clients that do not check post exactly as before.
+`discussions.services.post_comment`, which hands it to the pipeline; clients that do not check post
+exactly as before.
 """
 
 from dataclasses import dataclass
@@ -60,31 +61,39 @@ def message_for(categories: list[str]) -> str:
     return f"Your comment may break our community guidelines: it looks like {named}."
 
 
-def nudge_threshold(thread: Thread) -> float | None:
-    """The score from which drafts in this thread are nudged; None when nudging is off."""
+def nudge_threshold(hold_threshold: float) -> float | None:
+    """The score from which drafts are nudged, given the thread's hold threshold; None: nudging is off."""
     configured = conf.get("MODERATION_NUDGE_THRESHOLD")
     if configured is None:
         return None
-    return min(float(configured), thresholds_for(thread).hold)
+    return min(float(configured), hold_threshold)
+
+
+def warning_for(scores: dict, threshold: float | None) -> DraftWarning | None:
+    """The warning for a draft the classifier scored so (no scores: the model is missing, no warning)."""
+    if threshold is None or not scores or scores["toxicity"] < threshold:
+        return None
+    heads = {name: value for name, value in scores.items() if name in KINDS}
+    named = sorted((n for n, v in heads.items() if v >= CATEGORY_FLOOR), key=heads.get, reverse=True)
+    return DraftWarning(scores=dict(scores), categories=named)
 
 
 def decide_nudge(thread: Thread, text: str) -> DraftWarning | None:
-    """The warning for a draft, or None when it can be posted without one.  Writes nothing."""
-    threshold = nudge_threshold(thread)
+    """The warning for a draft checked on its own (the API's check endpoint), or None.  Writes nothing.
+
+    Posting does not call this: moderation.pipeline.screen derives the warning from its own checks.
+    """
+    threshold = nudge_threshold(thresholds_for(thread).hold)
     if threshold is None or not text.strip():
         return None
     banned = ModerationRule.Kind.BANNED
     if any(match.kind == banned for match in rules.match_rules(normalize(text))):
         return None  # the pipeline refuses it outright, with the words it found: no point warning
     try:
-        scores = classifier.score(text)
+        scores = classifier.score(text).as_dict()
     except classifier.ModelUnavailable:
         return None  # the pipeline holds everything while the model is missing
-    if scores.toxicity < threshold:
-        return None
-    heads = {name: value for name, value in scores.as_dict().items() if name in KINDS}
-    named = sorted((n for n, v in heads.items() if v >= CATEGORY_FLOOR), key=heads.get, reverse=True)
-    return DraftWarning(scores=scores.as_dict(), categories=named)
+    return warning_for(scores, threshold)
 
 
 class NudgeRequired(Exception):
@@ -124,8 +133,9 @@ def as_dict(nudge: Nudge) -> dict:
 class Draft:
     """A post from a client that takes nudges: the warning it answers (if any), and "post anyway".
 
-    `check` runs inside `post_comment` once every refusal has passed; `settle` records the outcome
-    inside the transaction that stores the comment, so a refused post leaves the warning pending.
+    `check` runs inside moderation.pipeline.screen, with the warning its checks call for, once every
+    refusal has passed; `settle` records the outcome inside the transaction that stores the comment,
+    so a refused post leaves the warning pending.
     """
 
     def __init__(self, nudge_id: int | None = None, post_anyway: bool = False) -> None:
@@ -133,10 +143,9 @@ class Draft:
         self.post_anyway = post_anyway
         self.answered: Nudge | None = None
 
-    def check(self, author, thread: Thread, text: str) -> bool:
+    def check(self, author, thread: Thread, warning: DraftWarning | None) -> bool:
         """Raise NudgeRequired for a draft to warn about; True when it is posted after a warning."""
         previous = pending_nudge(author, thread, self.nudge_id)
-        warning = decide_nudge(thread, text)
         if warning is None:
             self.answered = previous
             if previous is not None:

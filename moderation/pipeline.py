@@ -30,7 +30,7 @@ from django.utils import formats, timezone
 
 from agora import ratelimit
 from discussions.models import Comment, Thread
-from moderation import classifier, conf, heat, provider, rules, selectors, trust
+from moderation import classifier, conf, heat, nudge, provider, rules, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import ModerationDecision, ModerationRule
 from moderation.normalize import NORMALIZER_VERSION, normalize
@@ -222,6 +222,13 @@ def _commenting_step(premoderated: bool) -> dict:
     return step("commenting", "pass")
 
 
+def _posted_after_warning(author, thread: Thread, draft: nudge.Draft, verdict: Verdict, hold: float) -> bool:
+    """The draft's nudge, from the scores and rules already computed (NudgeRequired for a new warning)."""
+    rejected_by_rules = any(s["step"] == "rules" and s["outcome"] == Action.REJECT for s in verdict.steps)
+    threshold = None if rejected_by_rules else nudge.nudge_threshold(hold)
+    return draft.check(author, thread, nudge.warning_for(verdict.scores, threshold))
+
+
 def screen(
     author,
     thread: Thread,
@@ -229,12 +236,15 @@ def screen(
     kind: str = Trigger.POST,
     comment: Comment | None = None,
     premoderated: bool = False,
-    warned: bool = False,
+    draft: nudge.Draft | None = None,
 ) -> Verdict:
-    """Run every check on a comment's (cleaned) text.  Writes nothing; `record` stores the result.
+    """Run every check on a comment's (cleaned) text.  Writes nothing but a nudge's warning; `record`
+    stores the result.
 
     `premoderated`: the thread's commenting state holds every comment (discussions.commenting).
-    `warned`: the author was nudged (moderation.nudge) and posted it anyway: a person checks it.
+    `draft`: from a client that shows nudges (moderation.nudge): a draft the model scores over the
+    nudge threshold raises NudgeRequired, before any external check; one posted anyway after a
+    warning is held for a person (the `nudge` step).
     """
     normalised = normalize(text)
     record = trust.record_for(author)
@@ -246,12 +256,13 @@ def screen(
     verdict.steps.append(_repeats_step(author, normalised, verdict.text_hash, comment))
     verdict.steps.append(_trust_step(level, record))
     verdict.steps.append(_commenting_step(premoderated))
-    if warned:
-        verdict.steps.append(step("nudge", Action.HOLD, NUDGED_REASON))
     thresholds = thresholds_for(thread)
     verdict.steps.append(step("policy", "pass", **thresholds.as_dict()))
     model, verdict.scores = _model_step(text, thresholds)
     verdict.steps.append(model)
+    if draft is not None and _posted_after_warning(author, thread, draft, verdict, thresholds.hold):
+        policy_at = next(i for i, s in enumerate(verdict.steps) if s["step"] == "policy")
+        verdict.steps.insert(policy_at, step("nudge", Action.HOLD, NUDGED_REASON))
     verdict.steps.append(_provider_step(verdict, _payload(author, thread, text, kind, comment, level)))
     return verdict
 
