@@ -28,8 +28,8 @@ def _generation_key(scope: str) -> str:
 
 
 def _fresh_generation() -> int:
-    """A generation no earlier page can carry: a cache may evict a generation key (the file cache culls
-    at random, Redis under memory pressure), and restarting it at 1 could bring back pages cached
+    """A generation no earlier page can carry: a cache may evict a generation key (diskcache past its
+    size limit, Redis under memory pressure), and restarting it at 1 could bring back pages cached
     under 1 long ago.  Microseconds since the epoch only grow, and bumps add 1 at a time."""
     return time.time_ns() // 1000
 

@@ -22,7 +22,7 @@ class Verdict:
 def _window_start(base: str, now: float, period: int) -> float:
     """When the key's current window began: its first hit, or now when the last window has ended."""
     started = cache.get_or_set(f"{base}:start", now, timeout=period)
-    if now - started >= period:  # a cache whose expiry lags (the file cache) still holds the old start
+    if now - started >= period:  # a cache whose expiry lags still holds the old start
         cache.set(f"{base}:start", now, timeout=period)
         started = now
     return float(started)

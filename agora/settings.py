@@ -116,7 +116,6 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests use a real file (WAL, busy timeout) so concurrent writers behave as in production;
     # one per test process, so simultaneous runs never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
@@ -125,10 +124,19 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
-# Redis when REDIS_URL is set (shared by every app process); otherwise a file
-# cache, which the processes of one machine share too, so page invalidation
-# works with several gunicorn workers and no Redis.
+# Redis when REDIS_URL is set (shared by every app process).  Otherwise diskcache: entries in
+# SQLite files under var/cache, which the processes of one machine share too (page invalidation
+# and rate limits work with several gunicorn workers and no Redis).  A read or write costs tens
+# of microseconds, where Django's FileBasedCache lists its whole directory on every write, and
+# rate-limit counters write on every request.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+EMBEDDED_CACHE = {
+    "BACKEND": "agora.cache.EmbeddedCache",
+    "LOCATION": str(VAR_DIR / "cache"),
+    "SHARDS": 4,
+    "DATABASE_TIMEOUT": 0.25,  # seconds a write waits for another process's; reads never block
+    "OPTIONS": {"size_limit": 512 * 2**20},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -138,13 +146,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
-    }
+    CACHES = {"default": EMBEDDED_CACHE}
 # Upper bound on how long a cached page may live; edits invalidate at once,
 # this only bounds staleness for scheduled publication times passing.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))

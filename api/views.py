@@ -52,8 +52,9 @@ def visible_threads():
 
 
 def thread_by_id(thread_id: int) -> Thread:
-    found = visible_threads().select_related("article").filter(pk=thread_id).first()
-    if found is None:
+    """The thread, if readers may see it: an embedded story's, or a published article's."""
+    found = Thread.objects.select_related("article").filter(pk=thread_id).first()
+    if found is None or (found.article is not None and not found.article.is_published):
         raise ApiError(404, "thread_not_found", f"There is no thread {thread_id}.")
     return found
 
@@ -184,15 +185,14 @@ def list_article_comments(
 
 def _post(request: HttpRequest, thread: Thread, data: CommentIn):
     user = request.auth
-    replay = (
-        bool(data.client_key) and Comment.objects.filter(author=user, client_key=data.client_key).exists()
-    )
     # Clients that check drafts first answer a nudge with its id: the draft is posted anyway (held).
     draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
     comment = services.post_comment(
         user, thread, data.body, parent_by_id(data.parent_id), data.client_key, draft=draft
     )
-    return Status(200 if replay else 201, one(request, comment, user))
+    if comment.replayed:
+        return Status(200, one(request, comment, user))
+    return Status(201, one(request, comment, user, reacted=False))
 
 
 def _check(request: HttpRequest, thread: Thread, data: DraftIn) -> dict:
@@ -245,9 +245,12 @@ def check_article_comment(request: HttpRequest, slug: str, data: DraftIn):
     summary="Post a comment or a reply",
 )
 def post_comment(request: HttpRequest, thread_id: int, data: CommentIn):
-    """201 with the new comment; 200 with the first one when `client_key` was already used."""
-    with transaction.atomic():
-        return _post(request, thread_by_id(thread_id), data)
+    """201 with the new comment; 200 with the first one when `client_key` was already used.
+
+    Not wrapped in a transaction of its own: services.post_comment writes in one, after every
+    check, so the database's write lock is held only while the comment is stored.
+    """
+    return _post(request, thread_by_id(thread_id), data)
 
 
 @router.post(
@@ -258,7 +261,7 @@ def post_comment(request: HttpRequest, thread_id: int, data: CommentIn):
     summary="Post a comment or a reply under an article",
 )
 def post_article_comment(request: HttpRequest, slug: str, data: CommentIn):
-    with transaction.atomic():
+    with transaction.atomic():  # the article's thread, created on its first comment, goes with a refusal
         return _post(request, thread_by_slug(slug), data)
 
 

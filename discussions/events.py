@@ -9,37 +9,38 @@ from agora.page_cache import bump_generation
 from api.read_cache import thread_scope
 from articles.views import article_page_scope
 from discussions.live import broker
-from discussions.models import Comment, Thread
+from discussions.models import Comment
 
 
 def thread_channel(thread_id: int) -> str:
     return f"thread:{thread_id}"
 
 
-def thread_page_scope(thread_id: int) -> str | None:
-    slug = Thread.objects.filter(pk=thread_id).values_list("article__slug", flat=True).first()
-    return article_page_scope(slug) if slug else None
+def thread_page_scope(comment: Comment) -> str | None:
+    """The page-cache scope of the article page showing the comment's thread (none when embedded)."""
+    thread = comment.thread  # loaded with the comment by whoever changed it (else a query)
+    return article_page_scope(thread.article.slug) if thread.article_id else None
 
 
-def _changed(thread_id: int, event: dict) -> None:
-    scope = thread_page_scope(thread_id)
+def _changed(comment: Comment, event: dict) -> None:
+    scope = thread_page_scope(comment)
     if scope:
         bump_generation(scope)
-    bump_generation(thread_scope(thread_id))
-    broker().publish(thread_channel(thread_id), event)
+    bump_generation(thread_scope(comment.thread_id))
+    broker().publish(thread_channel(comment.thread_id), event)
 
 
 def comment_published(comment: Comment) -> None:
     if comment.is_public:
         _changed(
-            comment.thread_id,
+            comment,
             {"type": "comment", "id": comment.pk, "parent": comment.parent_id, "root": comment.root_id},
         )
 
 
 def comment_changed(comment: Comment) -> None:
-    _changed(comment.thread_id, {"type": "changed", "id": comment.pk, "status": comment.status})
+    _changed(comment, {"type": "changed", "id": comment.pk, "status": comment.status})
 
 
 def reaction_changed(comment: Comment) -> None:
-    _changed(comment.thread_id, {"type": "reaction", "id": comment.pk, "count": comment.reaction_count})
+    _changed(comment, {"type": "reaction", "id": comment.pk, "count": comment.reaction_count})

@@ -134,11 +134,13 @@ def post_comment(
     `draft` (a moderation.nudge.Draft, from clients that show nudges): once every refusal has
     passed, a draft that may break the guidelines raises moderation.nudge.NudgeRequired instead
     of being posted (only the warning is recorded); one posted anyway after a warning is held.
+
+    The comment returned has `replayed` True when it was posted earlier under the same client_key.
     """
     if client_key:
         existing = Comment.objects.filter(author=author, client_key=client_key).first()
         if existing is not None:
-            return existing
+            return _replayed(existing)
     if not author.is_active:
         raise CommentError("inactive", "This account cannot post.", status=403)
     if not (author.email_verified_at or author.is_staff):
@@ -154,7 +156,7 @@ def post_comment(
             "Ask the moderators if this is a mistake.",
             status=403,
         )
-    moderation.admit(author, ip=ip)  # bans and rate limits: refused before anything is written
+    trust_record = moderation.admit(author, ip=ip)  # bans and rate limits: refused before any write
     state = commenting_state(thread)
     if not state.open:
         raise CommentError("closed", state.reason, status=403)
@@ -167,7 +169,9 @@ def post_comment(
         raise CommentError(
             "bad_parent", "The comment you are replying to is no longer available.", status=409
         )
-    verdict = moderation.screen(author, thread, text, premoderated=state.premoderated, draft=draft)
+    verdict = moderation.screen(
+        author, thread, text, premoderated=state.premoderated, draft=draft, trust_record=trust_record
+    )
     html, mentioned = _render(text)
     try:
         with transaction.atomic():
@@ -182,8 +186,9 @@ def post_comment(
                 status=verdict.status,  # pre-moderation (state.premoderated) is one of its steps
                 client_key=client_key or None,
             )
-            comment.path = _path_for(comment, parent) if parent else ""
-            comment.save(update_fields=["path"])
+            if parent is not None:  # a reply's sort key holds its own id (top-level ones sort by id)
+                comment.path = _path_for(comment, parent)
+                comment.save(update_fields=["path"])
             Mention.objects.bulk_create([Mention(comment=comment, user=u) for u in mentioned if u != author])
             comment.moderation = moderation.record(comment, verdict)
             if comment.is_public:
@@ -193,9 +198,15 @@ def post_comment(
     except IntegrityError:
         # Two identical retries raced; the other one won.
         if client_key:
-            return Comment.objects.get(author=author, client_key=client_key)
+            return _replayed(Comment.objects.get(author=author, client_key=client_key))
         raise
     transaction.on_commit(lambda: events.comment_published(comment))
+    comment.replayed = False
+    return comment
+
+
+def _replayed(comment: Comment) -> Comment:
+    comment.replayed = True
     return comment
 
 

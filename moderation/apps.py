@@ -27,4 +27,11 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self) -> None:
+        from agora.snapshots import invalidate_on_change
+        from moderation.models import ModerationPolicy, ModerationRule
+        from moderation.policy import POLICIES_SNAPSHOT
+        from moderation.rules import RULES_SNAPSHOT
+
         post_migrate.connect(grant_moderator_permissions, dispatch_uid="moderation_grant_moderator_perms")
+        invalidate_on_change(RULES_SNAPSHOT, ModerationRule)
+        invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)

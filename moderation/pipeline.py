@@ -32,7 +32,7 @@ from agora import ratelimit
 from discussions.models import Comment, Thread
 from moderation import classifier, conf, heat, nudge, provider, rules, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
-from moderation.models import ModerationDecision, ModerationRule
+from moderation.models import ModerationDecision, ModerationRule, UserTrust
 from moderation.normalize import NORMALIZER_VERSION, normalize
 from moderation.policy import thresholds_for
 
@@ -99,10 +99,10 @@ def _check_ban(user) -> None:
     )
 
 
-def _check_rate(user, ip: str | None, kind: str) -> None:
+def _check_rate(user, level: str, ip: str | None, kind: str) -> None:
     period = int(conf.get("MODERATION_RATE_PERIOD"))
     limits = conf.get("MODERATION_RATE_LIMITS")
-    checks = [(f"moderation-{kind}-user", str(user.pk), int(limits[trust.level_of(user)]))]
+    checks = [(f"moderation-{kind}-user", str(user.pk), int(limits[level]))]
     if ip:
         checks.append((f"moderation-{kind}-ip", ip, int(conf.get("MODERATION_IP_RATE_LIMIT"))))
     for scope, key, limit in checks:
@@ -116,10 +116,15 @@ def _check_rate(user, ip: str | None, kind: str) -> None:
             )
 
 
-def admit(user, ip: str | None = None, kind: str = Trigger.POST) -> None:
-    """Refuse banned or suspended readers, then anyone over the rate limits, before anything is written."""
+def admit(user, ip: str | None = None, kind: str = Trigger.POST) -> UserTrust:
+    """Refuse banned or suspended readers, then anyone over the rate limits, before anything is written.
+
+    Returns the reader's trust record (moderation.trust), for `screen`.
+    """
     _check_ban(user)
-    _check_rate(user, ip, kind)
+    record = trust.record_for(user)
+    _check_rate(user, trust.level_of(user, record), ip, kind)
+    return record
 
 
 # --- the steps ---------------------------------------------------------------------------------------
@@ -237,6 +242,7 @@ def screen(
     comment: Comment | None = None,
     premoderated: bool = False,
     draft: nudge.Draft | None = None,
+    trust_record: UserTrust | None = None,
 ) -> Verdict:
     """Run every check on a comment's (cleaned) text.  Writes nothing but a nudge's warning; `record`
     stores the result.
@@ -245,9 +251,10 @@ def screen(
     `draft`: from a client that shows nudges (moderation.nudge): a draft the model scores over the
     nudge threshold raises NudgeRequired, before any external check; one posted anyway after a
     warning is held for a person (the `nudge` step).
+    `trust_record`: the author's, as `admit` returned it (read here when not given).
     """
     normalised = normalize(text)
-    record = trust.record_for(author)
+    record = trust_record if trust_record is not None else trust.record_for(author)
     level = trust.level_of(author, record)
     verdict = Verdict(kind=kind, text_hash=rules.text_fingerprint(normalised))
     verdict.steps.append(step("normalise", "pass", version=NORMALIZER_VERSION, changed=normalised != text))

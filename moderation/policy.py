@@ -17,9 +17,12 @@ the thresholds of a sensitive story.  Embedded threads (no article) use the site
 
 from dataclasses import dataclass
 
+from agora.snapshots import snapshot
 from discussions.models import Thread
 from moderation import classifier, conf
 from moderation.models import ModerationPolicy
+
+POLICIES_SNAPSHOT = "moderation-policies"  # agora.snapshots: rebuilt after any policy is saved or deleted
 
 
 @dataclass(frozen=True)
@@ -33,16 +36,25 @@ class Thresholds:
         return {"hold": self.hold, "reject": self.reject, "sensitive": self.sensitive, "from": self.sources}
 
 
+def _all_policies() -> dict[tuple[str, int], ModerationPolicy]:
+    """Every section and article policy by (level, id): a few rows, copied into each process."""
+    return {
+        ("article", p.article_id) if p.article_id else ("section", p.section_id): p
+        for p in ModerationPolicy.objects.all()
+    }
+
+
 def _policies(thread: Thread) -> list[tuple[str, ModerationPolicy]]:
-    """The section's then the article's policy, those that exist (one query)."""
+    """The section's then the article's policy, those that exist."""
     if not thread.article_id:
         return []
     article = thread.article
-    rows = ModerationPolicy.objects.filter(article_id=article.pk) | ModerationPolicy.objects.filter(
-        section_id=article.section_id
-    )
-    found = {("article" if p.article_id else "section"): p for p in rows}
-    return [(level, found[level]) for level in ("section", "article") if level in found]
+    every = snapshot(POLICIES_SNAPSHOT, _all_policies)
+    found = [
+        (level, every.get((level, pk)))
+        for level, pk in (("section", article.section_id), ("article", article.pk))
+    ]
+    return [(level, policy) for level, policy in found if policy is not None]
 
 
 def _pick(values: list[tuple[str, float]], strictest: bool) -> tuple[str, float | None]:

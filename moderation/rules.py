@@ -9,8 +9,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from agora.snapshots import snapshot
 from moderation.models import ModerationRule
 from moderation.normalize import normalize
+
+RULES_SNAPSHOT = "moderation-rules"  # agora.snapshots: rebuilt after any rule is saved or deleted
 
 # Links as readers type them: full URLs, www. addresses and markdown links (which contain a URL).
 _LINK_RE = re.compile(r"(?:https?://|\bwww\.)\S+", re.IGNORECASE)
@@ -44,6 +47,10 @@ def _compiled_one(phrase: str) -> re.Pattern[str] | None:
 
 
 def _active_rules() -> dict[str, tuple[str, ...]]:
+    return snapshot(RULES_SNAPSHOT, _load_active_rules)
+
+
+def _load_active_rules() -> dict[str, tuple[str, ...]]:
     rules: dict[str, list[str]] = {kind: [] for kind in ModerationRule.Kind.values}
     for kind, phrase in ModerationRule.objects.filter(is_active=True).values_list("kind", "phrase"):
         rules[kind].append(phrase)
