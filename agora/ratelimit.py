@@ -34,14 +34,10 @@ def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
     now = time.time()
     started = _window_start(base, now, period)
     counter = f"{base}:{started:.6f}"
-    if cache.add(counter, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(counter)
-        except ValueError:  # expired between add and incr
-            cache.set(counter, 1, timeout=period + 1)
-            count = 1
+    try:
+        count = cache.incr(counter)  # the usual case: one write
+    except ValueError:  # the window's first hit (or its counter expired)
+        count = 1 if cache.add(counter, 1, timeout=period + 1) else cache.incr(counter)
     if count <= limit:
         return Verdict(True, 0)
     return Verdict(False, max(1, math.ceil(started + period - now)))

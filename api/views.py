@@ -39,6 +39,7 @@ from moderation import nudge
 router = Router()
 
 THREADS_PAGE_MAX = 100
+COMMENTS_PAGE_MAX = 100  # top-level comments a page, and replies a page
 READ_ERRORS = errors(401, 404, 422, 429)
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 422, 429)
 
@@ -148,14 +149,20 @@ def get_article_thread(request: HttpRequest, slug: str):
     return serializers.thread(request, thread_by_slug(slug))
 
 
-def _thread_page(request: HttpRequest, thread: Thread, sort: str, cursor: str | None) -> dict:
+def _thread_page(request: HttpRequest, thread: Thread, sort: str, cursor: str | None, limit: int) -> dict:
     user = viewer(request)
-    page = selectors.thread_page(thread, user, sort=sort, cursor=cursor)
+    page = selectors.thread_page(thread, user, sort=sort, cursor=cursor, size=limit)
     return serializers.thread_page(request, page, Viewer(user, page.reacted_ids))
 
 
 SORT_QUERY = Query("newest", description="newest, oldest or reacted (most respected)")
 CURSOR_QUERY = Query(None, max_length=100, description="next_cursor of the previous page")
+PAGE_QUERY = Query(
+    selectors.PAGE_SIZE,
+    ge=1,
+    le=COMMENTS_PAGE_MAX,
+    description=f"top-level comments a page (at most {COMMENTS_PAGE_MAX}), each with its first replies",
+)
 
 
 @router.get(
@@ -165,10 +172,15 @@ CURSOR_QUERY = Query(None, max_length=100, description="next_cursor of the previ
     summary="A page of a thread's comments",
 )
 def list_comments(
-    request: HttpRequest, thread_id: int, sort: Sort = SORT_QUERY, cursor: str | None = CURSOR_QUERY
+    request: HttpRequest,
+    thread_id: int,
+    sort: Sort = SORT_QUERY,
+    cursor: str | None = CURSOR_QUERY,
+    limit: int = PAGE_QUERY,
 ):
-    """Top-level comments (20 a page) with their first replies; tombstones keep their replies in place."""
-    return _thread_page(request, thread_by_id(thread_id), sort, cursor)
+    """Top-level comments (20 a page unless `limit` says) with their first replies; tombstones keep
+    their replies in place."""
+    return _thread_page(request, thread_by_id(thread_id), sort, cursor, limit)
 
 
 @router.get(
@@ -178,9 +190,13 @@ def list_comments(
     summary="A page of an article's comments",
 )
 def list_article_comments(
-    request: HttpRequest, slug: str, sort: Sort = SORT_QUERY, cursor: str | None = CURSOR_QUERY
+    request: HttpRequest,
+    slug: str,
+    sort: Sort = SORT_QUERY,
+    cursor: str | None = CURSOR_QUERY,
+    limit: int = PAGE_QUERY,
 ):
-    return _thread_page(request, thread_by_slug(slug), sort, cursor)
+    return _thread_page(request, thread_by_slug(slug), sort, cursor, limit)
 
 
 def _post(request: HttpRequest, thread: Thread, data: CommentIn):
@@ -284,13 +300,14 @@ def list_replies(
     request: HttpRequest,
     comment_id: int,
     cursor: str | None = Query(None, max_length=100, description="replies_cursor or next_cursor"),
+    limit: int = Query(selectors.REPLIES_PAGE_SIZE, ge=1, le=COMMENTS_PAGE_MAX, description="replies a page"),
 ):
-    """Replies in reading order, 20 a page, after the cursor."""
+    """Replies in reading order, 20 a page unless `limit` says, after the cursor."""
     user = viewer(request)
     root = comment_by_id(comment_id, user)
     if root.depth:
         raise ApiError(400, "not_root", f"Replies are listed under the top-level comment {root.root_id}.")
-    replies, next_cursor = selectors.replies_page(root, after_path=cursor or "")
+    replies, next_cursor = selectors.replies_page(root, after_path=cursor or "", size=limit)
     people = Viewer(user, selectors.reacted_ids(user, [r.pk for r in replies]))
     return {
         "root_id": root.pk,

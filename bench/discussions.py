@@ -40,6 +40,9 @@ ISSO_VENV = BENCH_DIR / "isso-venv"
 # the whole load comes from one address and one poster; the limiter still counts every request.
 RAISED_RATE = 1_000_000_000
 TARGETS = {"first page": 10.0, "whole thread": 20.0, "post": 2.0}
+# The whole thread is walked with the API's largest page (?limit=, api.views.COMMENTS_PAGE_MAX), as a
+# client that wants every comment asks; the first page is measured at the default size (20).
+WALK_PAGE_SIZE = 100
 POST_TEXT = (
     "Load-test comment {n}: the council waited far too long to act. Does anyone know when the vote is?"
 )
@@ -69,7 +72,7 @@ class Row:
 
 
 def agora_env(workdir: Path, redis_url: str | None = None) -> dict[str, str]:
-    """bench/pages.py's environment (this run's database, file cache, DEBUG=0) with the API limits raised.
+    """bench/pages.py's environment (this run's database, diskcache, DEBUG=0) with the API limits raised.
 
     With `redis_url`, Agora's production set-up instead: cache, rate limits and live events on Redis,
     under a key prefix of this run's own (nothing else in that Redis database is touched).
@@ -218,11 +221,13 @@ def whole_threads(isso_side: dict | None, agora: dict, expected: int, args) -> l
     if isso_side:
         walk = load.isso_walk(isso.whole_thread_path(), isso.comment_ids)
         rows.append(measure_walk("isso", "whole thread: 1 GET", isso_side["port"], walk, expected, args))
-    walk = load.agora_walk(agora["thread_id"])
+    walk = load.agora_walk(agora["thread_id"], WALK_PAGE_SIZE)
     row = measure_walk(
         "agora", "whole thread: API pages + replies pages", agora["port"], walk, expected, args
     )
-    row.measurement = f"whole thread: {row.extra['requests_per_walk']} API GETs (pages + replies)"
+    row.measurement = (
+        f"whole thread: {row.extra['requests_per_walk']} API GETs, limit={WALK_PAGE_SIZE} (pages + replies)"
+    )
     rows.append(row)
     return rows
 
@@ -495,6 +500,8 @@ AGORA_NOTES = [
     "First-page ratio: Agora's anonymous JSON API, from its read cache (like-for-like with Isso's "
     "JSON, which Isso builds on every request). The token row is the same page built on every "
     "request, for reference. The HTML article row is what an anonymous reader gets, from the page cache.",
+    f"Whole thread: Agora's pages ask for ?limit={WALK_PAGE_SIZE} (the API's largest page, top-level "
+    "comments and replies alike); its first-page rows use the default page of 20.",
     "Isso's first-page row mirrors Agora's first page: limit=20, nested_limit=3, sort=newest. Its "
     "default GET returns the whole thread; it is listed for reference and is Isso's whole-thread fetch.",
     "Isso files a reply to a reply under its top-level comment (2 levels); Agora keeps the tree.",
@@ -521,8 +528,8 @@ def settings_notes(args, isso_side: dict | None) -> list[str]:
     cache = (
         f"Agora: cache, rate limits and live events on Redis ({args.redis}), as in production (--redis)."
         if args.redis
-        else "Agora: file cache (no Redis: the single-machine default; --redis URL measures the production "
-        "set-up). Every rate-limit hit and generation bump is a file write."
+        else "Agora: the embedded cache, diskcache on SQLite files (no Redis: the single-machine default; "
+        "--redis URL measures the production set-up). Every rate-limit hit and generation bump is a write."
     )
     return [raised, cache, *AGORA_NOTES, harness, *(isso.CONFIG_NOTES if isso_side else [])]
 
@@ -590,7 +597,7 @@ def parse_args() -> argparse.Namespace:
         "--redis",
         metavar="URL",
         help="run Agora as in production, with its cache, rate limits and live events on this Redis "
-        "(e.g. redis://127.0.0.1:6379/0; keys under a prefix of the run's own); default: the file cache",
+        "(e.g. redis://127.0.0.1:6379/0; keys under a prefix of the run's own); default: diskcache",
     )
     parser.add_argument(
         "--profile", action="store_true", help="then cProfile Agora's API requests in-process (about 30 s)"

@@ -195,19 +195,20 @@ class Client:
 Walk = Callable[[Client], list[int]]  # fetches one whole thread; the comment ids it saw
 
 
-def agora_walk(thread_id: int) -> Walk:
-    """Every page of the thread through the API, and every root's further replies pages."""
+def agora_walk(thread_id: int, limit: int) -> Walk:
+    """Every page of the thread through the API, and every root's further replies pages, `limit` a page
+    (the API's ?limit=, as a client fetching a whole thread would ask)."""
 
     def walk(client: Client) -> list[int]:
         ids: list[int] = []
         cursor = None
         while True:
-            path = f"/api/v1/threads/{thread_id}/comments"
-            page = client.get_json(path + (f"?cursor={quote(cursor)}" if cursor else ""))
+            path = f"/api/v1/threads/{thread_id}/comments?limit={limit}"
+            page = client.get_json(path + (f"&cursor={quote(cursor)}" if cursor else ""))
             for node in page["comments"]:
                 ids.append(node["id"])
                 ids += [reply["id"] for reply in node["replies"]]
-                ids += _more_replies(client, node["id"], node["replies_cursor"])
+                ids += _more_replies(client, node["id"], node["replies_cursor"], limit)
             cursor = page["next_cursor"]
             if not cursor:
                 return ids
@@ -215,10 +216,10 @@ def agora_walk(thread_id: int) -> Walk:
     return walk
 
 
-def _more_replies(client: Client, root_id: int, cursor: str | None) -> list[int]:
+def _more_replies(client: Client, root_id: int, cursor: str | None, limit: int) -> list[int]:
     ids: list[int] = []
     while cursor:
-        page = client.get_json(f"/api/v1/comments/{root_id}/replies?cursor={quote(cursor)}")
+        page = client.get_json(f"/api/v1/comments/{root_id}/replies?limit={limit}&cursor={quote(cursor)}")
         ids += [reply["id"] for reply in page["replies"]]
         cursor = page["next_cursor"]
     return ids

@@ -47,7 +47,7 @@ POSTER = "bench-poster"
 LAYERS = [
     ("whole request (test client)", "django/test/client.py", "request"),
     (
-        "rate limiter hits (file cache: read limit for GETs, write limit for posts)",
+        "rate limiter hits (cache: read limit for GETs, write limit for posts)",
         "agora/ratelimit.py",
         "hit",
     ),

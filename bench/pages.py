@@ -383,7 +383,7 @@ def print_report(machine: dict, seeds: dict[int, dict], results: list[Result], n
     print("\n== Agora page benchmark ==")
     for key, value in machine.items():
         print(f"{key + ':':<24}{value}")
-    print(f"{'server:':<24}gunicorn -w {WORKERS} (sync), DEBUG=0, SQLite, file cache; wrk on loopback")
+    print(f"{'server:':<24}gunicorn -w {WORKERS} (sync), DEBUG=0, SQLite, diskcache; wrk on loopback")
     for n, seed in seeds.items():
         print(
             f"seed N={n}: {seed['seconds']:.1f} s for {seed['articles']} articles, {seed['blocks']} blocks "

@@ -107,7 +107,11 @@ def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment
     return grouped
 
 
-def thread_page(thread: Thread, user=None, sort: str = DEFAULT_SORT, cursor: str | None = None) -> ThreadPage:
+def thread_page(
+    thread: Thread, user=None, sort: str = DEFAULT_SORT, cursor: str | None = None, size: int = PAGE_SIZE
+) -> ThreadPage:
+    """`size` top-level comments after `cursor`, each with its first replies (and, on the first page,
+    the featured comments): the same four queries whatever the page size or the thread's size."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     featured = []
     if not cursor:
@@ -117,9 +121,9 @@ def thread_page(thread: Thread, user=None, sort: str = DEFAULT_SORT, cursor: str
             )[:FEATURED_LIMIT]
         )
     top = _after_cursor(_top_level(thread), sort, cursor).order_by(*SORTS[sort])
-    roots = list(_with_people(top)[: PAGE_SIZE + 1])
-    next_cursor = _cursor_of(roots[PAGE_SIZE - 1], sort) if len(roots) > PAGE_SIZE else None
-    roots = roots[:PAGE_SIZE]
+    roots = list(_with_people(top)[: size + 1])
+    next_cursor = _cursor_of(roots[size - 1], sort) if len(roots) > size else None
+    roots = roots[:size]
     replies = _first_replies([r.pk for r in roots if r.reply_count], REPLIES_PER_ROOT + 1)
     nodes = []
     for root in roots:

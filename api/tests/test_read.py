@@ -167,18 +167,22 @@ def test_featured_comments_lead_the_first_page_only(anon, alice, thread):
     assert second["featured"] == []
 
 
-def _every_comment(client, thread, sort: str) -> list[int]:
+def _every_comment(client, thread, sort: str, limit: int | None = None) -> list[int]:
     ids, cursor = [], None
+    size = {"limit": limit} if limit else {}
     while True:
-        query = {"sort": sort, **({"cursor": cursor} if cursor else {})}
+        query = {"sort": sort, **size, **({"cursor": cursor} if cursor else {})}
         page = client.get(f"{API}/threads/{thread.pk}/comments", query).json()
-        assert len(page["comments"]) <= selectors.PAGE_SIZE
+        assert len(page["comments"]) <= (limit or selectors.PAGE_SIZE)
         for node in page["comments"]:
             ids.append(node["id"])
             ids += [r["id"] for r in node["replies"]]
             replies_cursor = node["replies_cursor"]
             while replies_cursor:
-                more = client.get(f"{API}/comments/{node['id']}/replies", {"cursor": replies_cursor}).json()
+                more = client.get(
+                    f"{API}/comments/{node['id']}/replies", {"cursor": replies_cursor, **size}
+                ).json()
+                assert len(more["replies"]) <= (limit or selectors.REPLIES_PAGE_SIZE)
                 ids += [r["id"] for r in more["replies"]]
                 replies_cursor = more["next_cursor"]
         cursor = page["next_cursor"]
@@ -186,8 +190,10 @@ def _every_comment(client, thread, sort: str) -> list[int]:
             return ids
 
 
-@pytest.mark.parametrize("sort", ["newest", "oldest", "reacted"])
-def test_paging_a_thread_returns_every_comment_exactly_once(anon, alice, thread, sort):
+@pytest.mark.parametrize(
+    ("sort", "limit"), [("newest", None), ("oldest", None), ("reacted", None), ("newest", 9)]
+)
+def test_paging_a_thread_returns_every_comment_exactly_once(anon, alice, thread, sort, limit):
     bulk_thread(thread, alice, roots=47, replies_per_root=24)
     roots = list(Comment.objects.filter(thread=thread, depth=0).order_by("id"))
     # Ties on every sort key: equal timestamps and equal reaction counts, broken by id.
@@ -195,7 +201,7 @@ def test_paging_a_thread_returns_every_comment_exactly_once(anon, alice, thread,
     Comment.objects.filter(pk__in=[r.pk for r in roots[10:30]]).update(created_at=same_time)
     for i, root in enumerate(roots):
         Comment.objects.filter(pk=root.pk).update(reaction_count=i % 4)
-    ids = _every_comment(anon, thread, sort)
+    ids = _every_comment(anon, thread, sort, limit)
     expected = set(
         Comment.objects.filter(thread=thread, status=Comment.Status.PUBLISHED).values_list("id", flat=True)
     )
@@ -208,6 +214,18 @@ def test_comment_page_costs_a_fixed_number_of_queries(anon, alice, thread, djang
     with django_assert_max_num_queries(8):
         response = anon.get(f"{API}/threads/{thread.pk}/comments")
     assert len(response.json()["comments"]) == selectors.PAGE_SIZE
+    with django_assert_max_num_queries(8):
+        response = anon.get(f"{API}/threads/{thread.pk}/comments", {"limit": 100})
+    assert len(response.json()["comments"]) == 40
+
+
+@pytest.mark.parametrize("limit", [0, 101, "x"])
+def test_page_sizes_outside_1_to_100_are_refused(anon, alice, thread, limit):
+    root = services.post_comment(alice, thread, "Root")
+    for path in (f"{API}/threads/{thread.pk}/comments", f"{API}/comments/{root.pk}/replies"):
+        response = anon.get(path, {"limit": limit})
+        assert response.status_code == 422
+        assert error_of(response)["details"][0]["loc"] == ["query", "limit"]
 
 
 # --- One comment ------------------------------------------------------------------------------------------
