@@ -149,9 +149,11 @@ def get_article_thread(request: HttpRequest, slug: str):
     return serializers.thread(request, thread_by_slug(slug))
 
 
-def _thread_page(request: HttpRequest, thread: Thread, sort: str, cursor: str | None, limit: int) -> dict:
+def _thread_page(
+    request: HttpRequest, thread: Thread, sort: str, cursor: str | None, limit: int, replies: int
+) -> dict:
     user = viewer(request)
-    page = selectors.thread_page(thread, user, sort=sort, cursor=cursor, size=limit)
+    page = selectors.thread_page(thread, user, sort=sort, cursor=cursor, size=limit, replies_per_root=replies)
     return serializers.thread_page(request, page, Viewer(user, page.reacted_ids))
 
 
@@ -162,6 +164,12 @@ PAGE_QUERY = Query(
     ge=1,
     le=COMMENTS_PAGE_MAX,
     description=f"top-level comments a page (at most {COMMENTS_PAGE_MAX}), each with its first replies",
+)
+REPLIES_QUERY = Query(
+    selectors.REPLIES_PER_ROOT,
+    ge=1,
+    le=COMMENTS_PAGE_MAX,
+    description="replies shown under each top-level comment; the rest through replies_cursor",
 )
 
 
@@ -177,10 +185,11 @@ def list_comments(
     sort: Sort = SORT_QUERY,
     cursor: str | None = CURSOR_QUERY,
     limit: int = PAGE_QUERY,
+    replies: int = REPLIES_QUERY,
 ):
-    """Top-level comments (20 a page unless `limit` says) with their first replies; tombstones keep
-    their replies in place."""
-    return _thread_page(request, thread_by_id(thread_id), sort, cursor, limit)
+    """Top-level comments (20 a page unless `limit` says) with their first replies (3 unless `replies`
+    says); tombstones keep their replies in place."""
+    return _thread_page(request, thread_by_id(thread_id), sort, cursor, limit, replies)
 
 
 @router.get(
@@ -195,8 +204,9 @@ def list_article_comments(
     sort: Sort = SORT_QUERY,
     cursor: str | None = CURSOR_QUERY,
     limit: int = PAGE_QUERY,
+    replies: int = REPLIES_QUERY,
 ):
-    return _thread_page(request, thread_by_slug(slug), sort, cursor, limit)
+    return _thread_page(request, thread_by_slug(slug), sort, cursor, limit, replies)
 
 
 def _post(request: HttpRequest, thread: Thread, data: CommentIn):

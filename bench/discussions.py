@@ -40,8 +40,9 @@ ISSO_VENV = BENCH_DIR / "isso-venv"
 # the whole load comes from one address and one poster; the limiter still counts every request.
 RAISED_RATE = 1_000_000_000
 TARGETS = {"first page": 10.0, "whole thread": 20.0, "post": 2.0}
-# The whole thread is walked with the API's largest page (?limit=, api.views.COMMENTS_PAGE_MAX), as a
-# client that wants every comment asks; the first page is measured at the default size (20).
+# The whole thread is walked with the API's largest page and as many replies under each comment
+# (?limit= and ?replies=, api.views.COMMENTS_PAGE_MAX), as a client that wants every comment asks;
+# the first page is measured at the default size (20 comments, 3 replies each).
 WALK_PAGE_SIZE = 100
 POST_TEXT = (
     "Load-test comment {n}: the council waited far too long to act. Does anyone know when the vote is?"
@@ -129,6 +130,7 @@ def measure_get(
     system: str, measurement: str, port: int, path: str, cache: str, args, headers: dict | None = None
 ) -> Row:
     """pages.check_and_warm (200, warm, page or API read cache as claimed), then wrk."""
+    load.wait_until_idle()
     size, unloaded_ms = pages.check_and_warm(port, path, cache, headers)
     figures = pages.run_wrk(f"http://{HOST}:{port}{path}", args.duration, args.connections, headers)
     print(f"  {system} {measurement}: {figures['requests_per_second']:.1f} req/s", flush=True)
@@ -199,6 +201,7 @@ def first_pages(isso_side: dict | None, agora: dict, args) -> list[Row]:
 
 
 def measure_walk(system: str, measurement: str, port: int, walk: load.Walk, expected: int, args) -> Row:
+    load.wait_until_idle()
     result = load.walk_for(port, walk, expected, args.duration)
     print(f"  {system} {measurement}: {result.threads_per_second:.1f} threads/s", flush=True)
     return Row(
@@ -226,7 +229,7 @@ def whole_threads(isso_side: dict | None, agora: dict, expected: int, args) -> l
         "agora", "whole thread: API pages + replies pages", agora["port"], walk, expected, args
     )
     row.measurement = (
-        f"whole thread: {row.extra['requests_per_walk']} API GETs, limit={WALK_PAGE_SIZE} (pages + replies)"
+        f"whole thread: {row.extra['requests_per_walk']} API GETs, limit=replies={WALK_PAGE_SIZE}"
     )
     rows.append(row)
     return rows
@@ -263,6 +266,7 @@ def probe_posts(plan: PostPlan) -> float:
 
 def measure_post(plan: PostPlan, args) -> Row:
     """wrk posting unique bodies; rows counted before and after, and checked against the 2xx count."""
+    load.wait_until_idle()
     unloaded_ms = probe_posts(plan)
     before = load.count_rows(plan.database, plan.table, plan.status_column)
     script = load.post_script(json.dumps(plan.body), plan.headers)
@@ -500,8 +504,10 @@ AGORA_NOTES = [
     "First-page ratio: Agora's anonymous JSON API, from its read cache (like-for-like with Isso's "
     "JSON, which Isso builds on every request). The token row is the same page built on every "
     "request, for reference. The HTML article row is what an anonymous reader gets, from the page cache.",
-    f"Whole thread: Agora's pages ask for ?limit={WALK_PAGE_SIZE} (the API's largest page, top-level "
-    "comments and replies alike); its first-page rows use the default page of 20.",
+    f"Whole thread: Agora's pages ask for ?limit={WALK_PAGE_SIZE}&replies={WALK_PAGE_SIZE} (the API's "
+    "largest page, and as many replies under each comment; like Isso's limit and nested_limit); "
+    "roots with more replies are followed through their replies pages. Its first-page rows use the "
+    "default page (20 comments, 3 replies each).",
     "Isso's first-page row mirrors Agora's first page: limit=20, nested_limit=3, sort=newest. Its "
     "default GET returns the whole thread; it is listed for reference and is Isso's whole-thread fetch.",
     "Isso files a reply to a reply under its top-level comment (2 levels); Agora keeps the tree.",
@@ -523,7 +529,10 @@ def settings_notes(args, isso_side: dict | None) -> list[str]:
     harness = (
         f"Both: gunicorn 27.0.1 -w {pages.WORKERS} sync, --no-control-socket; wrk -t{pages.THREADS} "
         f"-c{args.connections} -d{args.duration}s; whole thread: {load.WALKERS} Python client threads "
-        "with keep-alive http.client (sync workers close every connection anyway), JSON parsed both sides."
+        "with keep-alive http.client (sync workers close every connection anyway), JSON parsed both sides. "
+        "Before each measurement the run waits until both servers are idle (under "
+        f"{load.IDLE_CPU_SECONDS} s of CPU in {load.IDLE_WINDOW_SECONDS:.0f} s): the requests wrk gave up on "
+        "at the end of the previous measurement would otherwise still be running."
     )
     cache = (
         f"Agora: cache, rate limits and live events on Redis ({args.redis}), as in production (--redis)."

@@ -33,6 +33,40 @@ FAILURE_SHARE = 0.01  # more failed requests than this and a measurement does no
 # --- servers ----------------------------------------------------------------------------------
 
 
+# Process groups of the servers started (each gunicorn runs in a session of its own), for wait_until_idle.
+SERVER_GROUPS: list[int] = []
+IDLE_CPU_SECONDS = 0.03  # at most this much CPU over IDLE_WINDOW_SECONDS counts as idle
+IDLE_WINDOW_SECONDS = 1.0
+
+
+def _group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) used so far by the processes of one process group."""
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name: state, ppid, pgrp, ...
+        if int(fields[2]) == group:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(timeout: float = 120.0) -> float:
+    """Wait until every server is idle, so no measurement shares the CPU with the previous one's
+    backlog (requests wrk gave up on at its deadline are still being answered).  Seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = sum(_group_cpu_seconds(g) for g in SERVER_GROUPS)
+        time.sleep(IDLE_WINDOW_SECONDS)
+        if sum(_group_cpu_seconds(g) for g in SERVER_GROUPS) - before <= IDLE_CPU_SECONDS:
+            break
+    return time.monotonic() - started
+
+
 class Gunicorn(pages.Server):
     """`python -m gunicorn APP -w 2` from a given interpreter, its output in a log file.
 
@@ -51,6 +85,7 @@ class Gunicorn(pages.Server):
             self.process = subprocess.Popen(
                 command, cwd=self.cwd, env=self.env, start_new_session=True, stdout=log, stderr=log
             )
+        SERVER_GROUPS.append(self.process.pid)  # start_new_session: the master leads its group
         try:
             self.wait_until_up()
         except BaseException:
@@ -197,13 +232,14 @@ Walk = Callable[[Client], list[int]]  # fetches one whole thread; the comment id
 
 def agora_walk(thread_id: int, limit: int) -> Walk:
     """Every page of the thread through the API, and every root's further replies pages, `limit` a page
-    (the API's ?limit=, as a client fetching a whole thread would ask)."""
+    and up to `limit` replies under each comment (?limit= and ?replies=, as a client fetching a whole
+    thread would ask, like Isso's limit and nested_limit)."""
 
     def walk(client: Client) -> list[int]:
         ids: list[int] = []
         cursor = None
         while True:
-            path = f"/api/v1/threads/{thread_id}/comments?limit={limit}"
+            path = f"/api/v1/threads/{thread_id}/comments?limit={limit}&replies={limit}"
             page = client.get_json(path + (f"&cursor={quote(cursor)}" if cursor else ""))
             for node in page["comments"]:
                 ids.append(node["id"])

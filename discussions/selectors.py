@@ -108,10 +108,16 @@ def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment
 
 
 def thread_page(
-    thread: Thread, user=None, sort: str = DEFAULT_SORT, cursor: str | None = None, size: int = PAGE_SIZE
+    thread: Thread,
+    user=None,
+    sort: str = DEFAULT_SORT,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    replies_per_root: int = REPLIES_PER_ROOT,
 ) -> ThreadPage:
-    """`size` top-level comments after `cursor`, each with its first replies (and, on the first page,
-    the featured comments): the same four queries whatever the page size or the thread's size."""
+    """`size` top-level comments after `cursor`, each with its first `replies_per_root` (at least 1)
+    replies, and on the first page the featured comments: the same four queries whatever the page
+    size or the thread's size."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     featured = []
     if not cursor:
@@ -124,13 +130,13 @@ def thread_page(
     roots = list(_with_people(top)[: size + 1])
     next_cursor = _cursor_of(roots[size - 1], sort) if len(roots) > size else None
     roots = roots[:size]
-    replies = _first_replies([r.pk for r in roots if r.reply_count], REPLIES_PER_ROOT + 1)
+    replies = _first_replies([r.pk for r in roots if r.reply_count], replies_per_root + 1)
     nodes = []
     for root in roots:
         shown = replies.get(root.pk, [])
-        node = ThreadNode(comment=root, replies=shown[:REPLIES_PER_ROOT])
-        if len(shown) > REPLIES_PER_ROOT:
-            node.more_replies = max(1, root.reply_count - REPLIES_PER_ROOT)
+        node = ThreadNode(comment=root, replies=shown[:replies_per_root])
+        if len(shown) > replies_per_root:
+            node.more_replies = max(1, root.reply_count - replies_per_root)
             node.replies_cursor = node.replies[-1].path
         nodes.append(node)
     shown_ids = (

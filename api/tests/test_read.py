@@ -167,14 +167,18 @@ def test_featured_comments_lead_the_first_page_only(anon, alice, thread):
     assert second["featured"] == []
 
 
-def _every_comment(client, thread, sort: str, limit: int | None = None) -> list[int]:
+def _every_comment(
+    client, thread, sort: str, limit: int | None = None, replies: int | None = None
+) -> list[int]:
     ids, cursor = [], None
     size = {"limit": limit} if limit else {}
+    shown = {"replies": replies} if replies else {}
     while True:
-        query = {"sort": sort, **size, **({"cursor": cursor} if cursor else {})}
+        query = {"sort": sort, **size, **shown, **({"cursor": cursor} if cursor else {})}
         page = client.get(f"{API}/threads/{thread.pk}/comments", query).json()
         assert len(page["comments"]) <= (limit or selectors.PAGE_SIZE)
         for node in page["comments"]:
+            assert len(node["replies"]) <= (replies or selectors.REPLIES_PER_ROOT)
             ids.append(node["id"])
             ids += [r["id"] for r in node["replies"]]
             replies_cursor = node["replies_cursor"]
@@ -191,9 +195,16 @@ def _every_comment(client, thread, sort: str, limit: int | None = None) -> list[
 
 
 @pytest.mark.parametrize(
-    ("sort", "limit"), [("newest", None), ("oldest", None), ("reacted", None), ("newest", 9)]
+    ("sort", "limit", "replies"),
+    [
+        ("newest", None, None),
+        ("oldest", None, None),
+        ("reacted", None, None),
+        ("newest", 9, 1),
+        ("oldest", 100, 30),
+    ],
 )
-def test_paging_a_thread_returns_every_comment_exactly_once(anon, alice, thread, sort, limit):
+def test_paging_a_thread_returns_every_comment_exactly_once(anon, alice, thread, sort, limit, replies):
     bulk_thread(thread, alice, roots=47, replies_per_root=24)
     roots = list(Comment.objects.filter(thread=thread, depth=0).order_by("id"))
     # Ties on every sort key: equal timestamps and equal reaction counts, broken by id.
@@ -201,7 +212,7 @@ def test_paging_a_thread_returns_every_comment_exactly_once(anon, alice, thread,
     Comment.objects.filter(pk__in=[r.pk for r in roots[10:30]]).update(created_at=same_time)
     for i, root in enumerate(roots):
         Comment.objects.filter(pk=root.pk).update(reaction_count=i % 4)
-    ids = _every_comment(anon, thread, sort, limit)
+    ids = _every_comment(anon, thread, sort, limit, replies)
     expected = set(
         Comment.objects.filter(thread=thread, status=Comment.Status.PUBLISHED).values_list("id", flat=True)
     )
@@ -219,13 +230,30 @@ def test_comment_page_costs_a_fixed_number_of_queries(anon, alice, thread, djang
     assert len(response.json()["comments"]) == 40
 
 
-@pytest.mark.parametrize("limit", [0, 101, "x"])
-def test_page_sizes_outside_1_to_100_are_refused(anon, alice, thread, limit):
+@pytest.mark.parametrize("value", [0, 101, "x"])
+def test_page_sizes_outside_1_to_100_are_refused(anon, alice, thread, value):
     root = services.post_comment(alice, thread, "Root")
-    for path in (f"{API}/threads/{thread.pk}/comments", f"{API}/comments/{root.pk}/replies"):
-        response = anon.get(path, {"limit": limit})
+    asked = [
+        (f"{API}/threads/{thread.pk}/comments", "limit"),
+        (f"{API}/threads/{thread.pk}/comments", "replies"),
+        (f"{API}/comments/{root.pk}/replies", "limit"),
+    ]
+    for path, name in asked:
+        response = anon.get(path, {name: value})
         assert response.status_code == 422
-        assert error_of(response)["details"][0]["loc"] == ["query", "limit"]
+        assert error_of(response)["details"][0]["loc"] == ["query", name]
+
+
+def test_more_replies_under_each_comment_on_request(anon, alice, bob, thread):
+    root = services.post_comment(alice, thread, "Root")
+    replies = [services.post_comment(bob, thread, f"Reply {i}", root) for i in range(7)]
+    node = anon.get(f"{API}/threads/{thread.pk}/comments", {"replies": 5}).json()["comments"][0]
+    assert [r["id"] for r in node["replies"]] == [r.pk for r in replies[:5]]
+    assert node["more_replies"] == 2
+    rest = anon.get(f"{API}/comments/{root.pk}/replies", {"cursor": node["replies_cursor"]}).json()
+    assert [r["id"] for r in rest["replies"]] == [r.pk for r in replies[5:]]
+    node = anon.get(f"{API}/threads/{thread.pk}/comments", {"replies": 7}).json()["comments"][0]
+    assert len(node["replies"]) == 7 and node["replies_cursor"] is None
 
 
 # --- One comment ------------------------------------------------------------------------------------------
