@@ -35,10 +35,19 @@ def _fresh_generation() -> int:
 
 
 def current_generation(scope: str = SITE_SCOPE) -> int:
-    generation = cache.get(_generation_key(scope))
-    if generation is None:
-        cache.add(_generation_key(scope), _fresh_generation(), timeout=None)
-        generation = cache.get(_generation_key(scope))
+    return current_generations(scope)[0]
+
+
+def current_generations(*scopes: str) -> list[int]:
+    """The generations of `scopes`, read together (one round trip to Redis)."""
+    keys = [_generation_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    return [int(found[key]) if key in found else _start_generation(key) for key in keys]
+
+
+def _start_generation(key: str) -> int:
+    cache.add(key, _fresh_generation(), timeout=None)
+    generation = cache.get(key)  # another process's, if it started the count first
     return int(generation) if generation is not None else _fresh_generation()
 
 
@@ -97,11 +106,9 @@ def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope:
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
-            generations = [str(current_generation())]
             extra_scope = scope(**kwargs) if scope else None
-            if extra_scope:
-                generations.append(str(current_generation(extra_scope)))
-            key = f"page:{'.'.join(generations)}:{path_digest(request)}"
+            generations = current_generations(SITE_SCOPE, *([extra_scope] if extra_scope else []))
+            key = f"page:{'.'.join(map(str, generations))}:{path_digest(request)}"
             return serve_cached(key, "X-Page-Cache", lambda: view(request, *args, **kwargs))
 
         return wrapped

@@ -31,6 +31,10 @@ def _window_start(base: str, now: float, period: int) -> float:
 def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
     """Count one hit for `key` in `scope`; refuse once more than `limit` fall in the current window."""
     base = f"ratelimit:{scope}:{key}"
+    count_hit = getattr(cache, "count_hit", None)  # agora.cache.RedisCache: one round trip
+    if count_hit is not None:
+        count, seconds_left = count_hit(base, period)
+        return Verdict(True, 0) if count <= limit else Verdict(False, seconds_left)
     now = time.time()
     started = _window_start(base, now, period)
     counter = f"{base}:{started:.6f}"
