@@ -12,7 +12,9 @@ comment re-renders only its own article page, not the whole site.
 """
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 
@@ -63,22 +65,73 @@ def path_digest(request: HttpRequest) -> str:
     return hashlib.sha256(request.get_full_path().encode()).hexdigest()
 
 
+class _LocalCopies:
+    """The most recently served pages, in this process, in front of the shared cache.
+
+    A page's key names the generations it was built under, so what is stored under a key never
+    changes: a copy is as good as the shared entry until the moment that entry expires (kept with
+    it).  Saves a round trip and the transfer of the page on every hit.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[float, bytes, str]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires, content, content_type = entry
+            if time.time() >= expires:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return content, content_type
+
+    def put(self, key: str, content: bytes, content_type: str, expires: float) -> None:
+        """Keep a copy until `expires` (a time.time() value)."""
+        if len(content) > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (expires, content, content_type)
+            self._bytes += len(content)
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        _, content, _ = self._entries.pop(key)
+        self._bytes -= len(content)
+
+
+_local_copies = _LocalCopies(max_bytes=32 * 2**20)
+
+
 def serve_cached(key: str, header: str, build: Callable[[], HttpResponse]) -> HttpResponse:
     """The response stored under `key`, else `build()`'s, stored when it is a plain 200.
 
     `header` (X-Page-Cache, X-Api-Cache) says "hit" or "miss", for benchmarks and tests.
     """
-    cached = cache.get(key)
+    cached = _local_copies.get(key)
+    if cached is None and (shared := cache.get(key)) is not None:
+        content, content_type, expires = shared  # stored by any process, with its expiry
+        _local_copies.put(key, content, content_type, expires)
+        cached = content, content_type
     if cached is not None:
-        content, content_type = cached
-        response = HttpResponse(content, content_type=content_type)
+        response = HttpResponse(cached[0], content_type=cached[1])
         response[header] = "hit"
         return response
     response = build()
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
     if response.status_code == 200 and not response.cookies and not response.streaming:
-        cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
+        stored = (response.content, response["Content-Type"], time.time() + settings.PAGE_CACHE_SECONDS)
+        cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+        _local_copies.put(key, *stored)
         response[header] = "miss"
     return response
 

@@ -99,3 +99,17 @@ def test_redis_generations_are_read_together_and_bumped(redis_cache):
     bump_generation("two")
     assert current_generations("one", "two") == [first, second + 1]
     assert current_generation("one") == first
+
+
+def test_local_copies_of_pages_expire_with_the_shared_entry_and_stay_within_their_size():
+    from agora.page_cache import _LocalCopies
+
+    copies = _LocalCopies(max_bytes=800)
+    copies.put("gone", b"x" * 10, "text/html", expires=time.time() - 1)
+    assert copies.get("gone") is None
+    for name in "abcdefghij":
+        copies.put(name, b"x" * 100, "text/html", expires=time.time() + 60)
+    assert copies.get("a") is None and copies.get("b") is None  # the oldest made room
+    assert copies.get("j") == (b"x" * 100, "text/html")
+    copies.put("huge", b"x" * 500, "text/html", expires=time.time() + 60)
+    assert copies.get("huge") is None  # over an eighth of the budget: never copied
