@@ -35,10 +35,15 @@ DEFAULTS: dict[str, object] = {
     # Reports from this many distinct trusted readers hold a published comment.
     "MODERATION_REPORTS_TO_HOLD": 3,
     "MODERATION_REPORTS_PER_HOUR": 20,
-    # Optional external check (see provider.py); empty URL: no external step.
+    # Optional external check (see provider.py): a webhook when its URL is set, else Google's
+    # Perspective API when its key is set; neither: no external step.  The timeout bounds both.
     "MODERATION_WEBHOOK_URL": "",
     "MODERATION_WEBHOOK_TIMEOUT": 2.0,
     "MODERATION_WEBHOOK_TOKEN": "",
+    "MODERATION_PERSPECTIVE_API_KEY": "",
+    "MODERATION_PERSPECTIVE_URL": "https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze",
+    "MODERATION_PERSPECTIVE_HOLD": 0.8,
+    "MODERATION_PERSPECTIVE_REJECT": None,
     # Heat guard (heat.py): per discussion, over the last WINDOW minutes, at least MIN_COMMENTS new
     # comments of which FLAGGED_SHARE or more were held, rejected or reported, or more than
     # RATE_PER_MINUTE new comments a minute (0: the rate alone never engages it), switch the

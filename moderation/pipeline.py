@@ -17,7 +17,7 @@ commenting      the thread's commenting state                    pre-moderated d
 nudge           posted after a nudge (moderation.nudge)          hold (recorded only when so)
 policy          site / section / article thresholds (policy.py)  (records the thresholds used)
 model           moderation.classifier scores                     >= reject: reject; >= hold: hold
-provider        MODERATION_WEBHOOK_URL, if set (provider.py)     its answer; failure or slow: hold
+provider        a webhook or Perspective, if set (provider.py)   its answer; failure or slow: hold
 ==============  ===============================================  ==================================
 
 This module must not import discussions.services at import time: that module imports this one.

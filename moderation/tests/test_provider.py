@@ -24,7 +24,9 @@ class Provider(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Provider.received.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-        if self.path == "/slow":
+        if self.path.startswith("/perspective"):
+            return self._perspective(body)
+        if self.path.startswith("/slow"):
             time.sleep(1.5)
             return self._answer(200, {"action": "publish"})
         if self.path == "/error":
@@ -33,6 +35,23 @@ class Provider(BaseHTTPRequestHandler):
             return self._answer(200, {"verdict": "fine"})
         action = self.path.strip("/")
         self._answer(200, {"action": action, "reason": f"the service says {action}"})
+
+    def _perspective(self, body: dict) -> None:
+        """Like Google's comments:analyze: a 400 without a key; "[toxic]" in the text scores 0.93."""
+        if "key=test-key" not in self.path:
+            return self._answer(400, {"error": {"code": 400, "message": "API key not valid."}})
+        toxic = "[toxic]" in body["comment"]["text"]
+        scores = {"TOXICITY": 0.93 if toxic else 0.04, "INSULT": 0.2, "THREAT": 0.88 if toxic else 0.01}
+        self._answer(
+            200,
+            {
+                "attributeScores": {
+                    name: {"summaryScore": {"value": value, "type": "PROBABILITY"}}
+                    for name, value in scores.items()
+                },
+                "languages": ["en"],
+            },
+        )
 
     def _answer(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
@@ -146,3 +165,65 @@ def test_rejected_comments_are_not_sent(webhook, alice, thread):
     comment = services.post_comment(alice, thread, "Go and kill yourself.")
     assert comment.status == "rejected"
     assert provider_step(comment)["outcome"] == "skipped" and Provider.received == []
+
+
+# --- Perspective API ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def perspective(settings, server):
+    settings.MODERATION_WEBHOOK_TIMEOUT = 0.5
+    settings.MODERATION_PERSPECTIVE_URL = server + "/perspective"
+    settings.MODERATION_PERSPECTIVE_API_KEY = "test-key"
+    Provider.received.clear()
+    return settings
+
+
+def test_perspective_publishes_what_it_scores_low_and_is_asked_as_google_documents(
+    perspective, alice, thread
+):
+    comment = services.post_comment(alice, thread, CIVIL)
+    assert comment.status == "published"
+    sent = Provider.received[-1]
+    assert sent["path"] == "/perspective?key=test-key"
+    assert sent["body"]["comment"] == {"text": CIVIL}
+    assert sent["body"]["doNotStore"] is True
+    assert set(sent["body"]["requestedAttributes"]) >= {"TOXICITY", "INSULT", "THREAT", "IDENTITY_ATTACK"}
+    step = provider_step(comment)
+    assert step["outcome"] == "pass" and step["details"]["provider"] == "perspective"
+    assert step["details"]["scores"]["toxicity"] == 0.04
+
+
+def test_perspective_holds_what_it_scores_high_naming_the_kind(perspective, alice, thread):
+    comment = services.post_comment(alice, thread, CIVIL + " [toxic]")
+    assert comment.status == "held"
+    step = provider_step(comment)
+    assert step["outcome"] == "hold" and step["reason"] == "it reads as a threat"
+    assert counts(thread) == (0, None)
+
+
+def test_perspective_rejects_past_its_reject_threshold(perspective, alice, thread):
+    perspective.MODERATION_PERSPECTIVE_REJECT = 0.9
+    assert services.post_comment(alice, thread, CIVIL + " [toxic]").status == "rejected"
+
+
+def test_perspective_refusing_the_key_holds_the_comment(perspective, alice, thread):
+    perspective.MODERATION_PERSPECTIVE_API_KEY = "wrong"
+    comment = services.post_comment(alice, thread, CIVIL)
+    assert comment.status == "held"
+    step = provider_step(comment)
+    assert step["details"]["ok"] is False and "HTTP 400" in step["details"]["error"]
+    assert "wrong" not in json.dumps(comment.moderation.steps)  # the key is never recorded
+
+
+def test_perspective_slower_than_the_timeout_holds_the_comment(perspective, server, alice, thread):
+    perspective.MODERATION_PERSPECTIVE_URL = server + "/slow"
+    comment = services.post_comment(alice, thread, CIVIL)
+    assert comment.status == "held"
+    assert "no answer within 0.5 s" in provider_step(comment)["details"]["error"]
+
+
+def test_the_webhook_is_asked_when_both_are_configured(perspective, webhook, alice, thread):
+    webhook("/publish")
+    services.post_comment(alice, thread, CIVIL + " [toxic]")
+    assert [r["path"] for r in Provider.received] == ["/publish"]
