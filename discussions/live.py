@@ -10,11 +10,13 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Protocol
 
 from django.conf import settings
+from django.db import connection as db_connection
+from django.http import StreamingHttpResponse
 
 
 class Broker(Protocol):
@@ -98,3 +100,34 @@ def broker() -> Broker:
     if settings.REDIS_URL:
         return RedisBroker(settings.REDIS_URL)
     return InProcessBroker()
+
+
+def event_stream(channel: str, preface: Iterable[str] = ()) -> StreamingHttpResponse:
+    """A Server-Sent Events response relaying `channel`'s events for up to LIVE_STREAM_SECONDS.
+
+    `preface`: events (already formatted) to send first, once subscribed.  Events of type
+    "comment" carry their id as the SSE id, so a reconnecting page says where it was.
+    """
+    response = StreamingHttpResponse(_event_lines(channel, preface), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _event_lines(channel: str, preface: Iterable[str]) -> Iterator[str]:
+    # A stream lasts minutes and never queries: give its database connection back now,
+    # or every open page would hold one.
+    db_connection.close()
+    # Subscribe before the first byte goes out, so nothing published after it is missed.
+    events = broker().listen(channel, timeout=settings.LIVE_KEEPALIVE_SECONDS)
+    yield "retry: 3000\n\n"
+    yield from preface
+    deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
+    for event in events:
+        if event is None:
+            yield ": keep-alive\n\n"
+        else:
+            event_id = f"id: {event['id']}\n" if event["type"] == "comment" else ""
+            yield f"{event_id}event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+        if time.monotonic() > deadline:
+            return

@@ -1,14 +1,11 @@
 """Discussion pages and actions.  Every action works as a plain form post; htmx only enhances."""
 
 import json
-import time
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection as db_connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +14,7 @@ from django.views.decorators.http import require_POST
 from discussions import selectors, services
 from discussions.events import thread_channel
 from discussions.forms import CommentForm
-from discussions.live import broker
+from discussions.live import event_stream
 from discussions.models import Comment, Thread
 from moderation.nudge import Draft, NudgeRequired
 
@@ -254,27 +251,5 @@ def events_stream(request: HttpRequest, thread_id: int) -> StreamingHttpResponse
     last_seen = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
     after = int(last_seen) if last_seen.isdigit() else 0
     missed = selectors.new_comment_count(thread, after) if after else 0
-    response = StreamingHttpResponse(_event_lines(thread.pk, missed), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
-
-
-def _event_lines(thread_id: int, missed: int):
-    # A stream lasts minutes and never queries: give its database connection back now,
-    # or every open page would hold one.
-    db_connection.close()
-    # Subscribe before the first byte goes out, so nothing posted after it is missed.
-    events = broker().listen(thread_channel(thread_id), timeout=settings.LIVE_KEEPALIVE_SECONDS)
-    yield "retry: 3000\n\n"
-    if missed:
-        yield f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"
-    deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
-    for event in events:
-        if event is None:
-            yield ": keep-alive\n\n"
-        else:
-            event_id = f"id: {event['id']}\n" if event["type"] == "comment" else ""
-            yield f"{event_id}event: {event['type']}\ndata: {json.dumps(event)}\n\n"
-        if time.monotonic() > deadline:
-            return
+    preface = [f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"] if missed else []
+    return event_stream(thread_channel(thread.pk), preface)

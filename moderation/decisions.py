@@ -1,6 +1,7 @@
 """Writing decisions.  Call inside the transaction that changes the comment's status."""
 
 from moderation.models import ModerationDecision
+from moderation.queues import announce_change
 
 Action = ModerationDecision.Action
 Source = ModerationDecision.Source
@@ -26,6 +27,7 @@ def add_decision(
     """
     if not first:
         ModerationDecision.objects.filter(comment=comment, is_current=True).update(is_current=False)
+    announce_change()
     return ModerationDecision.objects.create(
         comment=comment,
         author_id=comment.author_id,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import EDITORS
 from articles.models import Article
+from discussions.live import event_stream
 from discussions.models import Comment
 from discussions.services import CommentError, set_featured
 from moderation import dashboard as figures
@@ -242,6 +243,16 @@ def queue_updates(request: HttpRequest, name: str) -> HttpResponse:
         "poll_url": _poll_url(name, int(since), article_id),
     }
     return render(request, "moderation/_queue_updates.html", context)
+
+
+@require_GET
+@moderator_required
+def queue_events(request: HttpRequest) -> HttpResponse:
+    """Server-Sent Events for open queue pages: "queue" whenever an item may have arrived or left.
+
+    The page then asks queue_updates at once instead of at its next 15-second poll.
+    """
+    return event_stream(queues.QUEUE_CHANNEL)
 
 
 @require_POST

@@ -12,17 +12,32 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
+from discussions.live import broker
 from discussions.models import Comment
 from moderation import selectors
 from moderation.models import AuditEntry, Ban, ModerationDecision, Report, UserTrust
 from moderation.normalize import normalize
 from moderation.rules import _phrase_pattern  # the rules' own pattern: highlight what they matched
+
+# Open queue pages listen here (queue_views.queue_events): an item may have arrived or left.
+QUEUE_CHANNEL = "moderation:queues"
+
+
+def announce_change() -> None:
+    """Tell open queue pages to look again, once the current transaction commits.
+
+    Called for every decision (a new comment's, a moderator's) and every report.  A hint only:
+    the pages count what arrived from the database, so a lost event costs at most a poll.
+    """
+    transaction.on_commit(lambda: broker().publish(QUEUE_CHANNEL, {"type": "queue"}), robust=True)
+
 
 Action = ModerationDecision.Action
 Source = ModerationDecision.Source

@@ -14,7 +14,7 @@ from django.utils import timezone
 from agora import ratelimit
 from discussions.models import Comment
 from discussions.services import CommentError, set_status
-from moderation import audit, conf, heat, selectors, trust
+from moderation import audit, conf, heat, queues, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Ban, ModerationDecision, Notification, Report
 
@@ -190,6 +190,7 @@ def report(reader, comment: Comment, reason: str, note: str = "") -> Report:
                 reporter_trusted=trust.is_trusted(reader),
             )
             heat.comment_reported(locked)
+            queues.announce_change()
             if _hold_if_reported(locked):
                 comment.status = locked.status
     except IntegrityError:

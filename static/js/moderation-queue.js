@@ -190,4 +190,20 @@
   });
 
   if (items().length) select(0);
+
+  // Live updates: the queue's fragment (_queue_updates.html) polls every 15 s; the event stream
+  // makes it look at once when an item may have arrived.  It stops once the fragment has news.
+  var eventsUrl = root.getAttribute("data-queue-events-url");
+  if (eventsUrl && window.EventSource) {
+    var source = new EventSource(eventsUrl);
+    var pending = null;
+    source.addEventListener("queue", function () {
+      if (!root.querySelector(".queue-updates[hx-get]")) { source.close(); return; }
+      if (pending) return;  // one look for a burst of changes
+      pending = window.setTimeout(function () {
+        pending = null;
+        document.body.dispatchEvent(new CustomEvent("queue-changed"));
+      }, 500);
+    });
+  }
 })();
