@@ -36,7 +36,11 @@ def announce_change() -> None:
     Called for every decision (a new comment's, a moderator's) and every report.  A hint only:
     the pages count what arrived from the database, so a lost event costs at most a poll.
     """
-    transaction.on_commit(lambda: broker().publish(QUEUE_CHANNEL, {"type": "queue"}), robust=True)
+    transaction.on_commit(_publish_queue_change, robust=True)
+
+
+def _publish_queue_change() -> None:
+    broker().publish(QUEUE_CHANNEL, {"type": "queue"})
 
 
 Action = ModerationDecision.Action

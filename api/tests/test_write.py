@@ -45,8 +45,13 @@ def test_post_a_comment_and_a_reply(as_alice, alice, thread, django_capture_on_c
     body = response.json()
     assert body["body_html"] == "<p>Good reporting.</p>" and body["body"] == "Good reporting."
     assert body["author"]["username"] == "alice" and body["is_own"] is True and body["depth"] == 0
-    # After commit: the heat guard counts the post, then the live event and cache bumps.
-    assert [getattr(c, "func", c).__name__ for c in callbacks] == ["feed", "<lambda>"]
+    # After commit: open queue pages are told, the heat guard counts the post, then the live event
+    # and cache bumps.
+    assert [getattr(c, "func", c).__name__ for c in callbacks] == [
+        "_publish_queue_change",
+        "feed",
+        "<lambda>",
+    ]
 
     reply = send(as_alice, "post", comments_url(thread), {"body": "And more", "parent_id": body["id"]})
     assert reply.status_code == 201
