@@ -154,6 +154,11 @@ class CommentEditIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     body: str
+    nudge_id: int | None = Field(
+        None,
+        description="Saving after a nudge from /comments/check on the new wording: the comment is held "
+        "for review, unless the wording no longer needs a warning.",
+    )
 
 
 def errors(*codes: int) -> dict[int, type[ErrorOut]]:

@@ -334,9 +334,14 @@ def list_replies(
     summary="Edit your comment",
 )
 def edit_comment(request: HttpRequest, comment_id: int, data: CommentEditIn):
-    """Within the edit window after posting; the earlier wording is kept for moderators."""
+    """Within the edit window after posting; the earlier wording is kept for moderators.
+
+    Clients that show nudges check the new wording with POST …/comments/check first, and answer a
+    nudge with its `nudge_id` here, as when posting."""
+    draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
     with transaction.atomic():
-        comment = services.edit_comment(request.auth, comment_by_id(comment_id, request.auth), data.body)
+        comment = comment_by_id(comment_id, request.auth)
+        comment = services.edit_comment(request.auth, comment, data.body, draft=draft)
         return one(request, comment, request.auth)
 
 

@@ -215,11 +215,13 @@ def _own_comment(user, comment: Comment) -> None:
         raise CommentError("forbidden", "You can only change your own comments.", status=403)
 
 
-def edit_comment(user, comment: Comment, body: str, ip: str | None = None) -> Comment:
+def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft=None) -> Comment:
     """Edit within the window; the earlier wording is kept as a revision for moderators.
 
     The new text goes through moderation.pipeline again: a published comment whose edit is held
-    becomes held (rejected: rejected); an edit never publishes a held comment.
+    becomes held (rejected: rejected); an edit never publishes a held comment.  `draft`: as for
+    post_comment, a new wording that may break the guidelines raises NudgeRequired (nothing is
+    saved), and one saved anyway after the warning is held.
     """
     _own_comment(user, comment)
     if comment.is_tombstone or comment.status == Comment.Status.REJECTED:
@@ -234,7 +236,7 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None) -> Co
     moderation.admit(user, ip=ip, kind="edit")
     premoderated = commenting_state(comment.thread).premoderated
     verdict = moderation.screen(
-        user, comment.thread, text, kind="edit", comment=comment, premoderated=premoderated
+        user, comment.thread, text, kind="edit", comment=comment, premoderated=premoderated, draft=draft
     )
     html, mentioned = _render(text)
     with transaction.atomic():
@@ -244,6 +246,8 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None) -> Co
         comment.mentions.all().delete()
         Mention.objects.bulk_create([Mention(comment=comment, user=u) for u in mentioned if u != user])
         comment.moderation = moderation.apply_edit(comment, verdict)
+        if draft is not None:
+            draft.settle(comment)
     transaction.on_commit(lambda: events.comment_changed(comment))
     return comment
 

@@ -183,20 +183,32 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only edit your own comments.")
+    form, nudge, status = edit_comment(request, comment)
+    if form is None:
+        messages.success(request, "Your comment is updated.")
+        return redirect(comment_url(comment))
+    context = {"comment": comment, "form": form, "nudge": nudge}
+    return render(request, "discussions/edit.html", context, status=status)
+
+
+def edit_comment(request: HttpRequest, comment: Comment) -> tuple[CommentForm | None, object, int]:
+    """The edit form's submission, for the site and the embed: (None, None, 200) once saved, else the
+    form to show again, the nudge it answers (a wording that may break the guidelines), and a status."""
     form = CommentForm(request.POST or None, initial={"body": comment.body})
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_comment(request.user, comment, form.cleaned_data["body"])
-        except services.CommentError as error:
-            form.add_error("body", error.message)
-            status = error.status
-        else:
-            messages.success(request, "Your comment is updated.")
-            return redirect(comment_url(comment))
-    elif request.method == "POST":
-        status = 400
-    return render(request, "discussions/edit.html", {"comment": comment, "form": form}, status=status)
+    if request.method != "POST":
+        return form, None, 200
+    if not form.is_valid():
+        return form, None, 400
+    try:
+        services.edit_comment(
+            request.user, comment, form.cleaned_data["body"], draft=compose_draft(request, form)
+        )
+    except NudgeRequired as nudged:  # nothing saved: the new wording again, with the warning
+        return nudged_form(request, nudged), nudged, 200
+    except services.CommentError as error:
+        form.add_error("body", error.message)
+        return form, None, error.status
+    return None, None, 200
 
 
 @login_required

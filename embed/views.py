@@ -278,20 +278,13 @@ def _own_comment(request: HttpRequest, comment_id: int, action: str) -> Comment:
 @login_required
 def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id, "edit")
-    form = CommentForm(request.POST or None, initial={"body": comment.body})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.edit_comment(request.user, comment, form.cleaned_data["body"])
-            except services.CommentError as error:
-                form.add_error("body", error.message)
-                status = error.status
-            else:
-                messages.success(request, "Your comment is updated.")
-                return redirect(reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
-    return render(request, "embed/edit.html", {"comment": comment, "form": form}, status=status)
+    form, nudge, status = discussion_views.edit_comment(request, comment)
+    if form is None:
+        messages.success(request, "Your comment is updated.")
+        return redirect(reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
+    return render(
+        request, "embed/edit.html", {"comment": comment, "form": form, "nudge": nudge}, status=status
+    )
 
 
 @framed

@@ -94,3 +94,29 @@ def test_checking_needs_credentials_and_a_visible_thread(anon, as_alice, article
     assert by_slug.status_code == 200 and by_slug.json()["nudge"]["categories"] == ["insult"]
     invalid = send(as_alice, f"{API}/articles/{article.slug}/thread/comments/check", {"text": INSULT})
     assert invalid.status_code == 422 and error_of(invalid)["code"] == "invalid"
+
+
+def test_an_edit_checked_then_saved_anyway_is_held(as_alice, alice, thread):
+    posted = send(as_alice, comments_url(thread), {"body": CIVIL}).json()
+    warning = send(as_alice, check_url(thread), {"body": INSULT}).json()["nudge"]
+    assert "insult" in warning["categories"]
+    edited = as_alice.patch(
+        f"{API}/comments/{posted['id']}",
+        json.dumps({"body": INSULT, "nudge_id": warning["id"]}),
+        content_type="application/json",
+    )
+    assert edited.status_code == 200 and edited.json()["status"] == "held"
+    nudge = Nudge.objects.get()
+    assert (nudge.outcome, nudge.comment_id) == ("posted_anyway", posted["id"])
+
+
+def test_an_edit_answering_someone_elses_nudge_is_refused(as_alice, as_bob, thread):
+    posted = send(as_alice, comments_url(thread), {"body": CIVIL}).json()
+    warning = send(as_bob, check_url(thread), {"body": INSULT}).json()["nudge"]
+    refused = as_alice.patch(
+        f"{API}/comments/{posted['id']}",
+        json.dumps({"body": INSULT, "nudge_id": warning["id"]}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 409 and error_of(refused)["code"] == "nudge_not_found"
+    assert Comment.objects.get(pk=posted["id"]).body == CIVIL

@@ -256,6 +256,57 @@ def test_the_embed_nudges_the_same_way(alice, story_thread):
     assert Nudge.objects.get().outcome == "posted_anyway"
 
 
+# --- edits -------------------------------------------------------------------------------------------------
+
+
+def test_an_edit_that_may_break_the_guidelines_is_nudged_and_nothing_is_saved(alice, thread):
+    comment = services.post_comment(alice, thread, CIVIL)
+    client = logged_in(alice)
+    response = client.post(f"/discussions/comments/{comment.pk}/edit/", {"body": INSULT})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'role="alert"' in html and "it looks like an insult" in html
+    assert "Before you save:" in html and "Save anyway" in html and f"{INSULT}</textarea>" in html
+    nudge = Nudge.objects.get()
+    assert f'name="nudge" value="{nudge.pk}"' in html
+    comment.refresh_from_db()
+    assert comment.body == CIVIL and comment.status == Comment.Status.PUBLISHED  # nothing saved
+
+    edited = client.post(
+        f"/discussions/comments/{comment.pk}/edit/", {"body": CIVIL + " Truly.", "nudge": nudge.pk}
+    )
+    assert edited.status_code == 302
+    nudge.refresh_from_db()
+    assert (nudge.outcome, nudge.comment) == ("edited", comment)
+
+
+def test_saving_an_edit_anyway_after_the_nudge_holds_the_comment(alice, thread):
+    comment = services.post_comment(alice, thread, CIVIL)
+    client = logged_in(alice)
+    client.post(f"/discussions/comments/{comment.pk}/edit/", {"body": INSULT})
+    nudge = Nudge.objects.get()
+    response = client.post(
+        f"/discussions/comments/{comment.pk}/edit/", {"body": INSULT, "nudge": nudge.pk, "post_anyway": "1"}
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.body == INSULT and comment.status == Comment.Status.HELD
+    assert Thread.objects.get(pk=thread.pk).comment_count == 0
+    assert comment.decisions.get(is_current=True).reason.endswith(
+        "after our warning that it may break the community guidelines"
+    )
+    nudge.refresh_from_db()
+    assert nudge.outcome == "posted_anyway"
+
+
+def test_the_embed_nudges_edits_too(alice, story_thread):
+    comment = services.post_comment(alice, story_thread, CIVIL)
+    client = logged_in(alice)
+    response = client.post(f"/embed/discussions/comments/{comment.pk}/edit/", {"body": INSULT})
+    assert response.status_code == 200 and "it looks like an insult" in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == CIVIL
+
+
 # --- the service and the figures --------------------------------------------------------------------------
 
 
