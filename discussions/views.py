@@ -185,8 +185,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
         raise PermissionDenied("You can only edit your own comments.")
     form, nudge, status = edit_comment(request, comment)
     if form is None:
-        messages.success(request, "Your comment is updated.")
-        return redirect(comment_url(comment))
+        return after_editing(request, comment, comment_url(comment), comment.thread.get_absolute_url())
     context = {"comment": comment, "form": form, "nudge": nudge}
     return render(request, "discussions/edit.html", context, status=status)
 
@@ -209,6 +208,15 @@ def edit_comment(request: HttpRequest, comment: Comment) -> tuple[CommentForm | 
         form.add_error("body", error.message)
         return form, None, error.status
     return None, None, 200
+
+
+def after_editing(request: HttpRequest, comment: Comment, permalink: str, thread_url: str) -> HttpResponse:
+    """Back to the comment; one the edit took out of view (held, rejected) has no public permalink."""
+    if comment.is_public:
+        messages.success(request, "Your comment is updated.")
+        return redirect(permalink)
+    messages.add_message(request, *moderation_message(comment))
+    return redirect(thread_url)
 
 
 @login_required

@@ -280,8 +280,9 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id, "edit")
     form, nudge, status = discussion_views.edit_comment(request, comment)
     if form is None:
-        messages.success(request, "Your comment is updated.")
-        return redirect(reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
+        permalink = reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}"
+        thread_url = reverse("discussions:thread", args=[comment.thread_id]) + "#discussion"
+        return discussion_views.after_editing(request, comment, permalink, thread_url)
     return render(
         request, "embed/edit.html", {"comment": comment, "form": form, "nudge": nudge}, status=status
     )

@@ -287,7 +287,8 @@ def test_saving_an_edit_anyway_after_the_nudge_holds_the_comment(alice, thread):
     response = client.post(
         f"/discussions/comments/{comment.pk}/edit/", {"body": INSULT, "nudge": nudge.pk, "post_anyway": "1"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == thread.get_absolute_url()  # no permalink
+    assert "waiting for review" in client.get(response["Location"]).content.decode()
     comment.refresh_from_db()
     assert comment.body == INSULT and comment.status == Comment.Status.HELD
     assert Thread.objects.get(pk=thread.pk).comment_count == 0

@@ -92,3 +92,31 @@ def test_without_javascript_the_compose_page_carries_the_nudge(live_server, brow
         assert Comment.objects.get().status == Comment.Status.HELD
     finally:
         context.close()
+
+
+def test_an_edit_is_nudged_before_it_is_saved(live_server, page):
+    article = build_article("Harbour talks resume")
+    make_user("dana", trusted=True)
+    base = live_server.url
+    log_in(page, base, "dana")
+    page.goto(base + article.get_absolute_url())
+    page.get_by_label("Your comment").fill(CIVIL)
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_url(re.compile(r"/discussions/comments/\d+/"))
+    comment = Comment.objects.get()
+
+    page.goto(f"{base}/discussions/comments/{comment.pk}/edit/")
+    page.get_by_label("Your comment").fill(INSULT)
+    page.get_by_role("button", name="Save changes").click()
+    alert = page.get_by_role("alert").filter(has_text=WARNING)
+    alert.wait_for()
+    assert alert.get_by_text("Before you save:").is_visible()
+    assert page.get_by_label("Your comment").input_value() == INSULT
+    screenshot(page, "nudge-edit")
+    comment.refresh_from_db()
+    assert comment.body == CIVIL  # nothing saved yet
+
+    page.get_by_role("button", name="Save anyway").click()
+    page.get_by_text("waiting for review").wait_for()  # held: back to the discussion, which says why
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == (INSULT, Comment.Status.HELD)
