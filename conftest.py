@@ -1,5 +1,8 @@
 """Suite-wide test configuration."""
 
+import os
+import uuid
+
 import pytest
 from django.conf import settings as django_settings
 
@@ -23,3 +26,18 @@ def isolated_storage(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache backend on REDIS_URL, under a key prefix of the test's own (CI has Redis)."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set; the Redis cache is tested where Redis runs (CI)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "agora.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"agora-test-{uuid.uuid4().hex}",
+        }
+    }

@@ -2,9 +2,7 @@
 processes share, and Redis (agora.cache.RedisCache, tested where REDIS_URL is set, as in CI)."""
 
 import multiprocessing
-import os
 import time
-import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -65,28 +63,16 @@ def test_processes_increment_one_counter_without_losing_a_hit(embedded_cache):
     assert seen == list(range(1, 201))
 
 
-@pytest.fixture
-def redis_cache(settings):
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("REDIS_URL is not set; the Redis cache is tested where Redis runs (CI)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "agora.cache.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"agora-test-{uuid.uuid4().hex}",
-        }
-    }
-
-
-def test_redis_rate_limits_count_refuse_and_say_when_to_retry(redis_cache):
+@pytest.mark.usefixtures("redis_cache")
+def test_redis_rate_limits_count_refuse_and_say_when_to_retry():
     verdicts = [hit("test", "1.2.3.4", limit=3, period=60) for _ in range(5)]
     assert [v.allowed for v in verdicts] == [True, True, True, False, False]
     assert 0 < verdicts[-1].retry_after <= 60
     assert hit("test", "5.6.7.8", limit=3, period=60).allowed  # counted per key
 
 
-def test_redis_window_starts_at_the_first_hit(redis_cache):
+@pytest.mark.usefixtures("redis_cache")
+def test_redis_window_starts_at_the_first_hit():
     assert hit("burst", "k", limit=1, period=1).allowed
     refused = hit("burst", "k", limit=1, period=1)
     assert not refused.allowed and refused.retry_after == 1
@@ -94,7 +80,8 @@ def test_redis_window_starts_at_the_first_hit(redis_cache):
     assert hit("burst", "k", limit=1, period=1).allowed
 
 
-def test_redis_generations_are_read_together_and_bumped(redis_cache):
+@pytest.mark.usefixtures("redis_cache")
+def test_redis_generations_are_read_together_and_bumped():
     first, second = current_generations("one", "two")
     bump_generation("two")
     assert current_generations("one", "two") == [first, second + 1]

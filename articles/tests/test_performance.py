@@ -95,21 +95,9 @@ def test_logged_in_users_are_never_served_the_anonymous_cache(client, django_use
     assert "X-Page-Cache" not in client.get(article.get_absolute_url())
 
 
-def test_page_cache_invalidation_with_redis(client, settings):
+@pytest.mark.usefixtures("redis_cache")
+def test_page_cache_invalidation_with_redis(client):
     """With REDIS_URL (CI has Redis), the shared cache every app process reads is invalidated."""
-    import os
-    import uuid
-
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("REDIS_URL is not set; the Redis cache is tested where Redis runs (CI)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"agora-test-{uuid.uuid4().hex}",
-        }
-    }
     article = build_article("Before the edit")
     assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
     assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
