@@ -18,6 +18,7 @@ LISTING_FIELDS = (
     "standfirst",
     "byline",
     "source",
+    "status",
     "published_at",
     "updated_at",
     "reading_minutes",
@@ -135,12 +136,14 @@ def related_articles(article: Article, limit: int = 4) -> list[Article]:
             cursor.execute(" UNION ALL ".join([part] * len(topic_ids)), params)
             for (candidate_id,) in cursor.fetchall():
                 shared[candidate_id] = shared.get(candidate_id, 0) + 1
-    published = listing(Article.objects.published())
-    candidates = list(published.filter(pk__in=shared)) if shared else []
+    # Fetched by id alone, publication checked here: with the publication filter in SQL, SQLite
+    # walks the (status, published_at) index of the whole archive instead of looking up the ids.
+    candidates = [a for a in listing(Article.objects.filter(pk__in=shared)) if a.is_published]
     candidates.sort(key=lambda a: (shared[a.pk], a.published_at, a.pk), reverse=True)
     if len(candidates) < limit:
         seen = {a.pk for a in candidates} | {article.pk}
-        same_section = published.filter(section_id=article.section_id).exclude(pk__in=seen)
+        same_section = listing(Article.objects.published()).filter(section_id=article.section_id)
+        same_section = same_section.exclude(pk__in=seen)
         candidates += list(same_section.order_by("-published_at", "-id")[: limit - len(candidates)])
     return candidates[:limit]
 
