@@ -73,8 +73,11 @@ LAYERS = [
 
 
 def closing(call):
-    """The call, then the database connection closed: gunicorn opens one per request (SQLite,
-    CONN_MAX_AGE=0), but the test client keeps it open, which would hide the connect and PRAGMAs."""
+    """The call, then the database connection closed where the server would close it too
+    (CONN_MAX_AGE=0: a connection per request); the test client keeps it open, which would hide
+    the connect and PRAGMAs.  With persistent connections (the default) the call as it is."""
+    if connections["default"].settings_dict["CONN_MAX_AGE"]:
+        return call
 
     def wrapped():
         call()
