@@ -15,6 +15,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def no_external_moderation(settings):
+    """No external check and no model-alone rejection, whatever the environment says, unless a test
+    sets them (moderation.conf reads settings before the environment)."""
+    settings.MODERATION_WEBHOOK_URL = ""
+    settings.MODERATION_PERSPECTIVE_API_KEY = ""
+    settings.MODERATION_REJECT_THRESHOLD = None
+
+
+@pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
     """Each test gets an empty page cache and its own media folder."""
     settings.CACHES = {
@@ -41,3 +50,34 @@ def redis_cache(settings):
             "KEY_PREFIX": f"agora-test-{uuid.uuid4().hex}",
         }
     }
+
+
+# --- The people and the story most tests start from (builders in articles and discussions tests) ---
+
+
+@pytest.fixture
+def alice(db):
+    from discussions.tests.conftest import make_user
+
+    return make_user("alice", display_name="Alice Martin")
+
+
+@pytest.fixture
+def bob(db):
+    from discussions.tests.conftest import make_user
+
+    return make_user("bob")
+
+
+@pytest.fixture
+def article(db):
+    from articles.tests.conftest import build_article
+
+    return build_article("Harbour talks resume")
+
+
+@pytest.fixture
+def thread(article):
+    from discussions import services
+
+    return services.thread_for_article(article)

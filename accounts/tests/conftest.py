@@ -5,8 +5,6 @@ import re
 import pytest
 from django.core import mail
 
-from articles.tests.conftest import build_article
-from discussions import services
 from discussions.tests.conftest import make_user
 
 PASSWORD = "a-long-test-password-1"  # make_user's password
@@ -20,16 +18,6 @@ def fast_hashing(settings):
 
 
 @pytest.fixture
-def alice(db):
-    return make_user("alice", display_name="Alice Martin")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob")
-
-
-@pytest.fixture
 def carol(db):
     return make_user("carol")
 
@@ -37,16 +25,6 @@ def carol(db):
 @pytest.fixture
 def newcomer(db):
     return make_user("newcomer", verified=False)
-
-
-@pytest.fixture
-def article(db):
-    return build_article("Harbour talks resume")
-
-
-@pytest.fixture
-def thread(article):
-    return services.thread_for_article(article)
 
 
 def last_link(pattern: str) -> str:

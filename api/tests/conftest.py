@@ -6,8 +6,6 @@ from django.test import Client
 from api.models import ApiToken
 from articles.models import Article
 from articles.tests.conftest import build_article
-from discussions import services
-from discussions.tests.conftest import make_user
 
 API = "/api/v1"
 
@@ -36,26 +34,6 @@ def closed_article(headline: str = "Closed story") -> Article:
     Article.objects.filter(pk=article.pk).update(comment_policy=Article.CommentPolicy.CLOSED)
     article.refresh_from_db()
     return article
-
-
-@pytest.fixture
-def alice(db):
-    return make_user("alice", display_name="Alice Martin")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob")
-
-
-@pytest.fixture
-def article(db):
-    return build_article("Harbour talks resume")
-
-
-@pytest.fixture
-def thread(article):
-    return services.thread_for_article(article)
 
 
 @pytest.fixture

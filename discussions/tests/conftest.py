@@ -2,14 +2,11 @@
 
 from datetime import timedelta
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import COMMENTERS
-from articles.tests.conftest import build_article
-from discussions import services
 from discussions.models import Comment, Thread
 from moderation.trust import set_trusted
 
@@ -31,26 +28,6 @@ def make_user(username: str, verified: bool = True, role: str = COMMENTERS, trus
     if trusted:
         set_trusted(user)
     return user
-
-
-@pytest.fixture
-def alice(db):
-    return make_user("alice", display_name="Alice Martin")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob")
-
-
-@pytest.fixture
-def article(db):
-    return build_article("Harbour talks resume")
-
-
-@pytest.fixture
-def thread(article):
-    return services.thread_for_article(article)
 
 
 def bulk_thread(thread: Thread, author, roots: int, replies_per_root: int = 0) -> None:

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from discussions.tests.conftest import make_user
-
 STORY = "http://127.0.0.1:8001/news/harbour-talks"
 # Every attribute that makes the browser go somewhere (or fetch something) on our origin.
 _LOCAL_TARGET = re.compile(r'(?:href|action|hx-get|hx-post|data-events-url)="(/[^"]*)"')
@@ -17,11 +15,6 @@ def open_story(client, url: str = STORY, title: str = "Harbour talks resume", **
 
 def local_targets(html: str) -> list[str]:
     return _LOCAL_TARGET.findall(html)
-
-
-@pytest.fixture
-def alice(db):
-    return make_user("alice", display_name="Alice Martin")
 
 
 @pytest.fixture

@@ -3,28 +3,9 @@
 import pytest
 
 from accounts.roles import MODERATORS
-from articles.tests.conftest import build_article
-from discussions import services
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import make_user
 from moderation.models import UserTrust
-
-
-@pytest.fixture(autouse=True)
-def _quiet_defaults(settings):
-    """The shipped defaults, whatever the environment says; no external check unless a test sets one."""
-    settings.MODERATION_WEBHOOK_URL = ""
-    settings.MODERATION_REJECT_THRESHOLD = None
-
-
-@pytest.fixture
-def alice(db):
-    return make_user("alice", display_name="Alice Martin")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob")
 
 
 @pytest.fixture
@@ -44,16 +25,6 @@ def member(db):
 @pytest.fixture
 def moderator(db):
     return make_user("mod", role=MODERATORS)
-
-
-@pytest.fixture
-def article(db):
-    return build_article("Harbour talks resume")
-
-
-@pytest.fixture
-def thread(article):
-    return services.thread_for_article(article)
 
 
 def counts(thread: Thread, root: Comment | None = None) -> tuple[int, int | None]:
