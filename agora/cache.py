@@ -29,12 +29,11 @@ class _ReusedClients(django_redis.RedisCacheClient):
         self._clients: dict[int, object] = {}
 
     def get_client(self, key=None, *, write=False):  # type: ignore[no-untyped-def]
-        index = self._get_connection_pool_index(write)
-        if index not in self._clients:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
-            self._clients[index] = self._client(connection_pool=self._pools[index])
-        return self._clients[index]
+        pool = self._get_connection_pool(write)  # Django's choice of server; pools live as long as this
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
 
 class RedisCache(django_redis.RedisCache):

@@ -109,6 +109,9 @@ class _LocalCopies:
 
 
 _local_copies = _LocalCopies(max_bytes=32 * 2**20)
+# What a shared entry holds: (content, content type, expiry).  Part of every key, so that entries an
+# earlier release stored in another shape (Redis outlives deploys) are never read; change it with them.
+ENTRY_FORMAT = "e2"
 
 
 def serve_cached(key: str, header: str, build: Callable[[], HttpResponse]) -> HttpResponse:
@@ -116,6 +119,7 @@ def serve_cached(key: str, header: str, build: Callable[[], HttpResponse]) -> Ht
 
     `header` (X-Page-Cache, X-Api-Cache) says "hit" or "miss", for benchmarks and tests.
     """
+    key = f"{key}:{ENTRY_FORMAT}"
     cached = _local_copies.get(key)
     if cached is None and (shared := cache.get(key)) is not None:
         content, content_type, expires = shared  # stored by any process, with its expiry

@@ -9,7 +9,7 @@ from agora.page_cache import bump_generation
 from api.read_cache import thread_scope
 from articles.views import article_page_scope
 from discussions.live import broker
-from discussions.models import Comment
+from discussions.models import Comment, Thread
 
 
 def thread_channel(thread_id: int) -> str:
@@ -17,9 +17,17 @@ def thread_channel(thread_id: int) -> str:
 
 
 def thread_page_scope(comment: Comment) -> str | None:
-    """The page-cache scope of the article page showing the comment's thread (none when embedded)."""
-    thread = comment.thread  # loaded with the comment by whoever changed it (else a query)
-    return article_page_scope(thread.article.slug) if thread.article_id else None
+    """The page-cache scope of the article page showing the comment's thread (none when embedded).
+
+    No query when whoever changed the comment loaded its thread and article (the services do);
+    one otherwise (a comment built from its ids alone, as erasure does).
+    """
+    if Comment.thread.is_cached(comment):
+        thread = comment.thread
+        slug = thread.article.slug if thread.article_id else None
+    else:
+        slug = Thread.objects.filter(pk=comment.thread_id).values_list("article__slug", flat=True).first()
+    return article_page_scope(slug) if slug else None
 
 
 def _changed(comment: Comment, event: dict) -> None:

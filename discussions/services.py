@@ -201,7 +201,6 @@ def post_comment(
             return _replayed(Comment.objects.get(author=author, client_key=client_key))
         raise
     transaction.on_commit(lambda: events.comment_published(comment))
-    comment.replayed = False
     return comment
 
 
@@ -233,10 +232,17 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft
     text = _clean_body(body)
     if text == comment.body:
         return comment
-    moderation.admit(user, ip=ip, kind="edit")
+    trust_record = moderation.admit(user, ip=ip, kind="edit")
     premoderated = commenting_state(comment.thread).premoderated
     verdict = moderation.screen(
-        user, comment.thread, text, kind="edit", comment=comment, premoderated=premoderated, draft=draft
+        user,
+        comment.thread,
+        text,
+        kind="edit",
+        comment=comment,
+        premoderated=premoderated,
+        draft=draft,
+        trust_record=trust_record,
     )
     html, mentioned = _render(text)
     with transaction.atomic():

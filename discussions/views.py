@@ -183,14 +183,16 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only edit your own comments.")
-    form, nudge, status = edit_comment(request, comment)
+    form, nudge, status = submit_edit(request, comment)
     if form is None:
         return after_editing(request, comment, comment_url(comment), comment.thread.get_absolute_url())
     context = {"comment": comment, "form": form, "nudge": nudge}
     return render(request, "discussions/edit.html", context, status=status)
 
 
-def edit_comment(request: HttpRequest, comment: Comment) -> tuple[CommentForm | None, object, int]:
+def submit_edit(
+    request: HttpRequest, comment: Comment
+) -> tuple[CommentForm | None, NudgeRequired | None, int]:
     """The edit form's submission, for the site and the embed: (None, None, 200) once saved, else the
     form to show again, the nudge it answers (a wording that may break the guidelines), and a status."""
     form = CommentForm(request.POST or None, initial={"body": comment.body})

@@ -278,7 +278,7 @@ def _own_comment(request: HttpRequest, comment_id: int, action: str) -> Comment:
 @login_required
 def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id, "edit")
-    form, nudge, status = discussion_views.edit_comment(request, comment)
+    form, nudge, status = discussion_views.submit_edit(request, comment)
     if form is None:
         permalink = reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}"
         thread_url = reverse("discussions:thread", args=[comment.thread_id]) + "#discussion"
