@@ -1,5 +1,7 @@
 """Cache backends: the embedded one (settings.EMBEDDED_CACHE, without REDIS_URL) and Redis."""
 
+from typing import Any
+
 from diskcache import DjangoCache
 from django.core.cache.backends import redis as django_redis
 
@@ -24,7 +26,7 @@ class _ReusedClients(django_redis.RedisCacheClient):
     A redis.Redis is safe to share between threads: each command borrows a pooled connection.
     """
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
 

@@ -21,11 +21,11 @@ class Verdict:
 
 def _window_start(base: str, now: float, period: int) -> float:
     """When the key's current window began: its first hit, or now when the last window has ended."""
-    started = cache.get_or_set(f"{base}:start", now, timeout=period)
+    started = float(cache.get_or_set(f"{base}:start", now, timeout=period) or now)
     if now - started >= period:  # a cache whose expiry lags still holds the old start
         cache.set(f"{base}:start", now, timeout=period)
         started = now
-    return float(started)
+    return started
 
 
 def hit(scope: str, key: str, limit: int, period: int) -> Verdict:

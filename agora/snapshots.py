@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from agora.page_cache import bump_generation, current_generation
@@ -36,7 +37,7 @@ def invalidate(scope: str) -> None:
     transaction.on_commit(lambda: bump_generation(scope))
 
 
-def invalidate_on_change(scope: str, *models: type) -> None:
+def invalidate_on_change(scope: str, *models: type[Model]) -> None:
     """Connect the models' save and delete signals to `invalidate(scope)` (call from AppConfig.ready)."""
 
     def changed(**kwargs: object) -> None:

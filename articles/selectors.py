@@ -86,7 +86,7 @@ def latest_by_section(sections: list[Section], per_section: int = 4) -> dict[int
         "WHERE section_id = %s AND status = %s AND published_at <= %s "
         "ORDER BY published_at DESC, id DESC LIMIT %s) AS newest"
     )
-    params: list[object] = []
+    params: list[int | str | datetime] = []
     now = timezone.now()
     for section_id in section_ids:
         params += [section_id, Article.Status.PUBLISHED, now, per_section]
@@ -129,7 +129,7 @@ def related_articles(article: Article, limit: int = 4) -> list[Article]:
             "SELECT * FROM (SELECT article_id FROM articles_article_topics "  # noqa: S608 (placeholders)
             "WHERE topic_id = %s AND article_id <> %s ORDER BY article_id DESC LIMIT %s) AS recent"
         )
-        params: list[object] = []
+        params: list[int] = []
         for topic_id in topic_ids:
             params += [topic_id, article.pk, RELATED_CANDIDATES_PER_TOPIC]
         with connection.cursor() as cursor:

@@ -83,7 +83,7 @@ def refresh_derived_fields(article: Article) -> None:
 def unique_slug(headline: str, exclude_pk: int | None = None) -> str:
     base = slugify(headline)[:SLUG_MAX].strip("-") or "article"
     slug, n = base, 2
-    taken = Article.objects.exclude(pk=exclude_pk)
+    taken = Article.objects.all() if exclude_pk is None else Article.objects.exclude(pk=exclude_pk)
     while taken.filter(slug=slug).exists():
         suffix = f"-{n}"
         slug = base[: SLUG_MAX - len(suffix)] + suffix

@@ -44,7 +44,7 @@ Scope = CommentingPolicy.Scope
 
 AUDIT_ACTION = "set_commenting_status"
 # Broadest first: on a tie between levels, the broadest one's message is shown.
-LEVEL_ORDER = {Scope.SITE: 0, Scope.SECTION: 1, Scope.ARTICLE: 2, Scope.THREAD: 3}
+LEVEL_ORDER: dict[str, int] = {Scope.SITE: 0, Scope.SECTION: 1, Scope.ARTICLE: 2, Scope.THREAD: 3}
 MAX_SLOW_MODE_MINUTES = 24 * 60
 MAX_AUTO_CLOSE_DAYS = 3650
 READABLE = "Existing comments stay readable."
@@ -165,7 +165,7 @@ def _where(policy: CommentingPolicy) -> str:
 def _on(policy: CommentingPolicy) -> str:
     if policy.scope == Scope.SITE:
         return "across the site"
-    if policy.scope == Scope.SECTION:
+    if policy.scope == Scope.SECTION and policy.section is not None:
         return f"on {policy.section.name}"
     if policy.scope == Scope.ARTICLE:
         return "on this article"

@@ -24,7 +24,7 @@ def thread_page_scope(comment: Comment) -> str | None:
     """
     if Comment.thread.is_cached(comment):
         thread = comment.thread
-        slug = thread.article.slug if thread.article_id else None
+        slug = thread.article.slug if thread.article is not None else None
     else:
         slug = Thread.objects.filter(pk=comment.thread_id).values_list("article__slug", flat=True).first()
     return article_page_scope(slug) if slug else None

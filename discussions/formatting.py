@@ -31,7 +31,7 @@ def mentioned_usernames(text: str) -> list[str]:
 
 
 def _inline(text: str, mention_url: Callable[[str], str | None]) -> str:
-    html = escape(text)
+    html: str = escape(text)
     placeholders: list[str] = []
 
     def keep(fragment: str) -> str:

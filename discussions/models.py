@@ -5,11 +5,16 @@ destroyed by deleting, rejecting or removing: the status changes and the thread 
 tombstone where replies hang off it.  Only an author's own erasure clears text.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
 from articles.models import Article
+
+if TYPE_CHECKING:
+    from moderation.models import ModerationDecision
 
 
 class Thread(models.Model):
@@ -24,10 +29,13 @@ class Thread(models.Model):
     comment_count = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
-        return self.title or (self.article.headline if self.article_id else self.url or "thread")
+        if self.title:
+            return self.title
+        # A thread without an article has no article_id: Django answers None without a query.
+        return self.article.headline if self.article is not None else self.url or "thread"
 
     def get_absolute_url(self) -> str:
-        if self.article_id:
+        if self.article is not None:
             return self.article.get_absolute_url() + "#discussion"
         return reverse("discussions:thread", args=[self.pk])
 
@@ -72,6 +80,8 @@ class Comment(models.Model):
     client_key = models.CharField(max_length=64, null=True, blank=True)
     # Not stored: services.post_comment sets it True on a comment it returns for a retried client_key.
     replayed = False
+    # Not stored: the decision the moderation pipeline took on the post or edit that returned it.
+    moderation: "ModerationDecision | None"
 
     class Meta:
         ordering = ["created_at", "id"]

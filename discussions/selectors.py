@@ -95,7 +95,7 @@ def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment
         f"WHERE root_id = %s AND status IN ({statuses}) ORDER BY path LIMIT %s) AS first_replies"
     )
     sql = " UNION ALL ".join([part] * len(root_ids))
-    params: list[object] = []
+    params: list[int | str] = []
     for root_id in root_ids:
         params += [root_id, *_SHOWN_REPLY_STATUSES, per_root]
     with connection.cursor() as cursor:
@@ -103,7 +103,7 @@ def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment
         ids = [row[0] for row in cursor.fetchall()]
     grouped: dict[int, list[Comment]] = {root_id: [] for root_id in root_ids}
     for reply in _with_people(Comment.objects.filter(pk__in=ids)).order_by("path"):
-        grouped[reply.root_id].append(reply)
+        grouped[reply.root_id or reply.pk].append(reply)  # replies always have a root
     return grouped
 
 

@@ -5,7 +5,7 @@ refuse the same things with the same messages (`CommentError`).
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -46,7 +46,7 @@ class CommentingState:
     slow_mode_minutes: int | None = None  # one comment per reader per N minutes in this thread
     notice: str = ""  # the editors' message of the deciding level
     level: str = ""  # the level that decided: site, section, article, thread, or auto (auto-close)
-    closes_at: timezone.datetime | None = None  # when auto-close takes (or took) effect
+    closes_at: datetime | None = None  # when auto-close takes (or took) effect
 
     @property
     def label(self) -> str:

@@ -229,7 +229,7 @@ def _flagged_when_posted(comment: Comment) -> bool:
         .values_list("steps", flat=True)
         .first()
     )
-    return bool(steps) and flags(steps)
+    return flags(steps) if steps else False
 
 
 def feed(thread_id: int, *, posted: int = 0, flagged: int = 0, now: datetime | None = None) -> HeatGuard:
@@ -308,7 +308,7 @@ def release_if_calm(thread_id: int, now: datetime | None = None) -> HeatGuard | 
             thread,
             f"calm for {limits.calm_minutes} minutes",
             mode=guard.mode,
-            engaged_minutes=round((now - guard.engaged_at).total_seconds() / 60),
+            engaged_minutes=round((now - (guard.engaged_at or now)).total_seconds() / 60),
             **figures.details(),
         )
         transaction.on_commit(partial(_announce, thread, guard, "off"))
@@ -334,7 +334,7 @@ def engaged_guards():  # type: ignore[no-untyped-def]
 
 
 def _where(thread: Thread) -> str:
-    if thread.article_id:
+    if thread.article is not None:
         return thread.article.get_absolute_url()
     return thread.url or thread.get_absolute_url()
 

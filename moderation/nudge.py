@@ -74,7 +74,7 @@ def warning_for(scores: dict, threshold: float | None) -> DraftWarning | None:
     if threshold is None or not scores or scores["toxicity"] < threshold:
         return None
     heads = {name: value for name, value in scores.items() if name in KINDS}
-    named = sorted((n for n, v in heads.items() if v >= CATEGORY_FLOOR), key=heads.get, reverse=True)
+    named = sorted((n for n, v in heads.items() if v >= CATEGORY_FLOOR), key=heads.__getitem__, reverse=True)
     return DraftWarning(scores=dict(scores), categories=named)
 
 

@@ -37,7 +37,7 @@ from moderation.normalize import NORMALIZER_VERSION, normalize
 from moderation.policy import thresholds_for
 
 SEVERITY = {"pass": 0, "skipped": 0, Action.PUBLISH: 0, Action.HOLD: 1, Action.REJECT: 2}
-STATUS_FOR = {
+STATUS_FOR: dict[str, str] = {
     Action.PUBLISH: Comment.Status.PUBLISHED,
     Action.HOLD: Comment.Status.HELD,
     Action.REJECT: Comment.Status.REJECTED,
@@ -190,7 +190,9 @@ def _model_step(text: str, thresholds) -> tuple[dict, dict]:  # type: ignore[no-
     toxicity = scores["toxicity"]
     details = {"toxicity": round(toxicity, 4), "hold_at": thresholds.hold, "reject_at": thresholds.reject}
     categories = {k: v for k, v in scores.items() if k in CATEGORY_REASONS}
-    reason = CATEGORY_REASONS[max(categories, key=categories.get)] if categories else "it reads as abusive"
+    reason = (
+        CATEGORY_REASONS[max(categories, key=categories.__getitem__)] if categories else "it reads as abusive"
+    )
     if thresholds.reject is not None and toxicity >= thresholds.reject:
         return step("model", Action.REJECT, reason, **details), scores
     if toxicity >= thresholds.hold:
@@ -303,11 +305,12 @@ def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
 
     A new comment is also counted by the heat guard (moderation.heat), once the transaction commits.
     """
-    action = {
+    already: dict[str, str] = {
         Comment.Status.PUBLISHED: Action.PUBLISH,
         Comment.Status.HELD: Action.HOLD,
         Comment.Status.REJECTED: Action.REJECT,
-    }.get(comment.status, verdict.action)
+    }
+    action = already.get(comment.status, verdict.action)
     reason = verdict.reason if action == verdict.action else "it was already waiting for review"
     decision = add_decision(
         comment,

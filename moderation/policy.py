@@ -16,6 +16,7 @@ the thresholds of a sensitive story.  Embedded threads (no article) use the site
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from agora.snapshots import snapshot
 from discussions.models import Thread
@@ -32,11 +33,11 @@ class Thresholds:
     sensitive: bool
     sources: dict[str, str]  # which level each threshold came from, for the decision record
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {"hold": self.hold, "reject": self.reject, "sensitive": self.sensitive, "from": self.sources}
 
 
-def _all_policies() -> dict[tuple[str, int], ModerationPolicy]:
+def _all_policies() -> dict[tuple[str, int | None], ModerationPolicy]:
     """Every section and article policy by (level, id): a few rows, copied into each process."""
     return {
         ("article", p.article_id) if p.article_id else ("section", p.section_id): p
@@ -46,9 +47,9 @@ def _all_policies() -> dict[tuple[str, int], ModerationPolicy]:
 
 def _policies(thread: Thread) -> list[tuple[str, ModerationPolicy]]:
     """The section's then the article's policy, those that exist."""
-    if not thread.article_id:
-        return []
     article = thread.article
+    if article is None:
+        return []
     every = snapshot(POLICIES_SNAPSHOT, _all_policies)
     found = [
         (level, every.get((level, pk)))

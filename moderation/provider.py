@@ -78,10 +78,11 @@ def _ask_webhook(payload: dict) -> ProviderAnswer:
 
 
 def _parse_webhook(answer: object) -> ProviderAnswer:
-    action = answer.get("action") if isinstance(answer, dict) else None
+    fields = answer if isinstance(answer, dict) else {}
+    action = fields.get("action")
     if action not in ACTIONS:
         return _failed(f"unknown action {action!r}")
-    reason = str(answer.get("reason") or "")[:200]  # type: ignore[union-attr]
+    reason = str(fields.get("reason") or "")[:200]
     return ProviderAnswer(action, reason, ok=True, details={"provider": "webhook"})
 
 

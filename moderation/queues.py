@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
+from accounts.models import User
 from discussions.live import broker
 from discussions.models import Comment
 from moderation import selectors
@@ -101,8 +102,8 @@ def rows(name: str, article_id: int | None = None) -> QuerySet:
     if name == "reported":
         found = selectors.reported_queue()
         return found.filter(thread__article_id=article_id) if article_id else found
-    found = _decision_rows(name)
-    return found.filter(comment__thread__article_id=article_id) if article_id else found
+    decisions = _decision_rows(name)
+    return decisions.filter(comment__thread__article_id=article_id) if article_id else decisions
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -136,7 +137,7 @@ def _after(found: QuerySet[ModerationDecision], cursor: tuple[datetime, int] | N
 
 @dataclass
 class AuthorHistory:
-    user: object
+    user: User
     approved: int
     rejected: int
     warnings: int

@@ -72,7 +72,7 @@ def match_rules(normalised: str) -> list[RuleMatch]:
         matched = _matching_phrases(phrases, normalised)
         if matched:
             found.append(RuleMatch(kind, matched))
-    order = {ModerationRule.Kind.BANNED: 0, ModerationRule.Kind.SUSPECT: 1}
+    order: dict[str, int] = {ModerationRule.Kind.BANNED: 0, ModerationRule.Kind.SUSPECT: 1}
     return sorted(found, key=lambda m: order.get(m.kind, 9))
 
 

@@ -259,7 +259,7 @@ def lift(moderator, user, reason: str) -> int:
     return len(ids)
 
 
-def warn(moderator, user, reason: str, comment: Comment | None = None) -> Notification:
+def warn(moderator, user, reason: str, comment: Comment | None = None) -> Notification | None:
     """A formal warning: the reader is told, and the log keeps it for the next decision about them."""
     _require(moderator, "moderation.ban_users", "warn readers")
     reason = _require_reason(reason, "warn a reader")

@@ -14,6 +14,7 @@ import trafilatura
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from lxml import etree
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from articles.ingest.sources import Fetched, IngestError, check_text
@@ -223,7 +224,7 @@ def parse_html_page(fetched: Fetched) -> ArticleData:
         include_tables=False,
         date_extraction_params={"original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"},
     )
-    if tree is None or document is None or document.body is None:
+    if tree is None or not isinstance(document, Document) or document.body is None:
         raise IngestError(fetched.source, "no article found in this HTML page")
     canonical = canonical_link(tree, fetched.url) or fetched.url
     base_url = fetched.url or canonical

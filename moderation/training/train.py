@@ -150,6 +150,7 @@ def choose_threshold(probabilities: np.ndarray, labels: np.ndarray, sources: np.
         )
         if best is None or leak + holds < best["leak"] + best["false_holds"] - 1e-12:
             best = {"threshold": float(threshold), "leak": float(leak), "false_holds": float(holds)}
+    assert best is not None  # the loop always runs
     return {key: round(value, 4) for key, value in best.items()}
 
 

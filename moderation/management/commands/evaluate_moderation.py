@@ -96,7 +96,7 @@ class Command(BaseCommand):
         baseline = result["baseline"] or {}
         name = f"{BASELINE_NAME} (>= {BASELINE_THRESHOLD})"
         out(f"{'':22s} {'ours (>= ' + str(result['hold_threshold']) + ')':>20s} {name:>30s}")
-        rows = [("ROC AUC (label)", "auc"), ("mean AUC", "mean_auc")]
+        rows: list[tuple[str, str | tuple[str, str]]] = [("ROC AUC (label)", "auc"), ("mean AUC", "mean_auc")]
         rows += [(f"AUC {column}", ("label_columns", column)) for column in result["label_columns"]]
         rows += [
             ("leak (toxic published)", "leak"),
