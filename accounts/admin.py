@@ -8,7 +8,7 @@ from accounts.models import User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ["display_name", "bio", "email_verified_at"]}),
     ]
     list_display = ["username", "email", "display_name", "email_verified_at", "is_staff", "date_joined"]

@@ -1,5 +1,7 @@
 """Account forms.  All render through templates/includes/form_fields.html."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -12,6 +14,8 @@ from accounts.models import User
 
 class ThrottledFormMixin:
     """A form that can be refused for going too fast; `retry_after` is then in seconds."""
+
+    has_error: Callable[..., bool]  # the form's own, where this is mixed in
 
     retry_after = 0
 
@@ -47,7 +51,7 @@ class SignupForm(auth_forms.UserCreationForm):
 
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
-        fields = ["username", "email"]
+        fields = ("username", "email")
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"].strip())

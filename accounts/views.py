@@ -37,6 +37,7 @@ from accounts.forms import (
     email_in_use,
 )
 from accounts.models import User
+from agora.requests import SignedInRequest
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -111,7 +112,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def verify_email(request: HttpRequest) -> HttpResponse:
+def verify_email(request: SignedInRequest) -> HttpResponse:
     """Where a reader stands with their address; POST sends the link again."""
     user = request.user
     refusal = ""
@@ -219,7 +220,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"roles": request.user.groups.order_by("name")})
 
 
@@ -229,7 +230,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @login_required
-def edit_profile(request: HttpRequest) -> HttpResponse:
+def edit_profile(request: SignedInRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
@@ -247,7 +248,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def data_export(request: HttpRequest) -> HttpResponse:
+def data_export(request: SignedInRequest) -> HttpResponse:
     data = services.export_data(request.user, absolute=request.build_absolute_uri)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
@@ -261,7 +262,7 @@ def data_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("password")
 @login_required
-def erase(request: HttpRequest) -> HttpResponse:
+def erase(request: SignedInRequest) -> HttpResponse:
     form = EraseAccountForm(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():

@@ -8,6 +8,7 @@ cookies, HSTS and the other protections `manage.py check --deploy` looks for.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -130,7 +131,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # of microseconds, where Django's FileBasedCache lists its whole directory on every write, and
 # rate-limit counters write on every request.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-EMBEDDED_CACHE = {
+EMBEDDED_CACHE: dict[str, Any] = {
     "BACKEND": "agora.cache.EmbeddedCache",
     "LOCATION": str(VAR_DIR / "cache"),
     "SHARDS": 4,

@@ -8,6 +8,7 @@ counted per client IP; past the limit the IP gets 429 for the rest of the window
 
 import math
 import time
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +17,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from agora.ratelimit import client_ip, hit
+from agora.requests import ApiRequest
 from api.errors import ApiError, rate_limited
 from api.models import ApiToken, hash_key
 
@@ -57,7 +59,7 @@ def token_user(request: HttpRequest):
         problem = "This token's account is disabled."
     else:
         token.touch()
-        request.api_token = token
+        cast(ApiRequest, request).api_token = token  # read by the /me endpoint
         return token.user
     verdict = hit("api-token-failure", ip, _limit("token_failure"), PERIOD)
     if not verdict.allowed:

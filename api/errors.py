@@ -5,6 +5,8 @@ everything else the API or Django can refuse with is mapped here.
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -105,11 +107,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
         return error_response(500, "server_error", "Something went wrong on our side.")
 
-    api.add_exception_handler(ApiError, api_error)
-    api.add_exception_handler(CommentError, comment_error)
-    api.add_exception_handler(ValidationError, validation_error)
-    api.add_exception_handler(Http404, not_found)
-    api.add_exception_handler(AuthenticationError, unauthenticated)
-    api.add_exception_handler(HttpError, http_error)
-    api.add_exception_handler(RequestDataTooBig, too_large)
-    api.add_exception_handler(Exception, unexpected)
+    # ninja picks the handler of the nearest class in the exception's MRO; each gets an instance.
+    handlers: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
+        ApiError: api_error,
+        CommentError: comment_error,
+        ValidationError: validation_error,
+        Http404: not_found,
+        AuthenticationError: unauthenticated,
+        HttpError: http_error,
+        RequestDataTooBig: too_large,
+        Exception: unexpected,
+    }
+    for exc_class, handler in handlers.items():
+        api.add_exception_handler(exc_class, handler)

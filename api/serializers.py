@@ -29,7 +29,7 @@ def author(user) -> dict | None:
 def comment(request: HttpRequest, c: Comment, viewer: Viewer) -> dict:
     gone = c.is_tombstone
     own = viewer.pk is not None and c.author_id == viewer.pk
-    parent_author = c.parent.author if c.parent_id and c.depth > Comment.MAX_VISUAL_DEPTH else None
+    parent_author = c.parent.author if c.parent is not None and c.depth > Comment.MAX_VISUAL_DEPTH else None
     return {
         "id": c.pk,
         "thread_id": c.thread_id,

@@ -12,6 +12,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from ninja import Query, Router, Status
 
+from agora.requests import ApiRequest
 from api import serializers
 from api.auth import WRITE_AUTH, viewer
 from api.errors import ApiError
@@ -209,7 +210,7 @@ def list_article_comments(
     return _thread_page(request, thread_by_slug(slug), sort, cursor, limit, replies)
 
 
-def _post(request: HttpRequest, thread: Thread, data: CommentIn):
+def _post(request: ApiRequest, thread: Thread, data: CommentIn):
     user = request.auth
     # Clients that check drafts first answer a nudge with its id: the draft is posted anyway (held).
     draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
@@ -221,7 +222,7 @@ def _post(request: HttpRequest, thread: Thread, data: CommentIn):
     return Status(201, one(request, comment, user, reacted=False))
 
 
-def _check(request: HttpRequest, thread: Thread, data: DraftIn) -> dict:
+def _check(request: ApiRequest, thread: Thread, data: DraftIn) -> dict:
     warning = nudge.decide_nudge(thread, data.body)
     if warning is None:
         return {"nudge": None}
@@ -247,7 +248,7 @@ warning (never the text).  Clients that do not check post exactly as before.
     summary="Check a draft for a nudge before posting it",
     description=CHECK_DOC,
 )
-def check_comment(request: HttpRequest, thread_id: int, data: DraftIn):
+def check_comment(request: ApiRequest, thread_id: int, data: DraftIn):
     return _check(request, thread_by_id(thread_id), data)
 
 
@@ -259,7 +260,7 @@ def check_comment(request: HttpRequest, thread_id: int, data: DraftIn):
     summary="Check a draft for a nudge before posting it under an article",
     description=CHECK_DOC,
 )
-def check_article_comment(request: HttpRequest, slug: str, data: DraftIn):
+def check_article_comment(request: ApiRequest, slug: str, data: DraftIn):
     return _check(request, thread_by_slug(slug), data)
 
 
@@ -270,7 +271,7 @@ def check_article_comment(request: HttpRequest, slug: str, data: DraftIn):
     tags=["comments"],
     summary="Post a comment or a reply",
 )
-def post_comment(request: HttpRequest, thread_id: int, data: CommentIn):
+def post_comment(request: ApiRequest, thread_id: int, data: CommentIn):
     """201 with the new comment; 200 with the first one when `client_key` was already used.
 
     Not wrapped in a transaction of its own: services.post_comment writes in one, after every
@@ -286,7 +287,7 @@ def post_comment(request: HttpRequest, thread_id: int, data: CommentIn):
     tags=["comments"],
     summary="Post a comment or a reply under an article",
 )
-def post_article_comment(request: HttpRequest, slug: str, data: CommentIn):
+def post_article_comment(request: ApiRequest, slug: str, data: CommentIn):
     with transaction.atomic():  # the article's thread, created on its first comment, goes with a refusal
         return _post(request, thread_by_slug(slug), data)
 
@@ -333,7 +334,7 @@ def list_replies(
     tags=["comments"],
     summary="Edit your comment",
 )
-def edit_comment(request: HttpRequest, comment_id: int, data: CommentEditIn):
+def edit_comment(request: ApiRequest, comment_id: int, data: CommentEditIn):
     """Within the edit window after posting; the earlier wording is kept for moderators.
 
     Clients that show nudges check the new wording with POST …/comments/check first, and answer a
@@ -352,7 +353,7 @@ def edit_comment(request: HttpRequest, comment_id: int, data: CommentEditIn):
     tags=["comments"],
     summary="Delete your comment",
 )
-def delete_comment(request: HttpRequest, comment_id: int):
+def delete_comment(request: ApiRequest, comment_id: int):
     """Leaves a tombstone (status "deleted") so replies stay in place; deleting twice is harmless."""
     with transaction.atomic():
         comment = services.delete_own_comment(request.auth, comment_by_id(comment_id, request.auth))
@@ -366,7 +367,7 @@ def delete_comment(request: HttpRequest, comment_id: int):
     tags=["reactions"],
     summary="Show respect for a comment",
 )
-def react(request: HttpRequest, comment_id: int):
+def react(request: ApiRequest, comment_id: int):
     """One per reader per comment: a second one is a 409 (already_reacted)."""
     with transaction.atomic():
         comment = services.react(request.auth, comment_by_id(comment_id, request.auth))
@@ -380,13 +381,13 @@ def react(request: HttpRequest, comment_id: int):
     tags=["reactions"],
     summary="Take your respect back",
 )
-def unreact(request: HttpRequest, comment_id: int):
+def unreact(request: ApiRequest, comment_id: int):
     with transaction.atomic():
         comment = services.unreact(request.auth, comment_by_id(comment_id, request.auth))
         return one(request, comment, request.auth, reacted=False)
 
 
-def _feature(request: HttpRequest, comment_id: int, featured: bool) -> dict:
+def _feature(request: ApiRequest, comment_id: int, featured: bool) -> dict:
     with transaction.atomic():
         comment = services.set_featured(request.auth, comment_by_id(comment_id, request.auth), featured)
         return one(request, comment, request.auth)
@@ -399,7 +400,7 @@ def _feature(request: HttpRequest, comment_id: int, featured: bool) -> dict:
     tags=["moderation"],
     summary="Feature a comment (editors)",
 )
-def feature(request: HttpRequest, comment_id: int):
+def feature(request: ApiRequest, comment_id: int):
     """Needs the discussions.feature_comment permission (403 otherwise)."""
     return _feature(request, comment_id, True)
 
@@ -411,5 +412,5 @@ def feature(request: HttpRequest, comment_id: int):
     tags=["moderation"],
     summary="Stop featuring a comment (editors)",
 )
-def unfeature(request: HttpRequest, comment_id: int):
+def unfeature(request: ApiRequest, comment_id: int):
     return _feature(request, comment_id, False)

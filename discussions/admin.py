@@ -24,7 +24,7 @@ class CommentingPolicyForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         thread = data.get("thread")
         if thread is not None and thread.article_id:
             self.add_error("thread", "This thread belongs to an article: set the article's level instead.")

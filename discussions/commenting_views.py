@@ -54,7 +54,7 @@ class CommentingForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if not self.errors:
             commenting.add_settings_errors(self, data)
         return data

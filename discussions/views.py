@@ -6,11 +6,12 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from agora.requests import HtmxRequest
 from discussions import selectors, services
 from discussions.events import thread_channel
 from discussions.forms import CommentForm
@@ -30,14 +31,14 @@ def _public_comment(comment_id: int) -> Comment:
     return comment
 
 
-def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
+def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
     if thread.article_id:
         return redirect(thread.get_absolute_url())
     return render(request, "discussions/thread_page.html", {"thread": thread})
 
 
-def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
+def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
     """The thread opened at one comment: its root, and the replies from it onwards."""
     comment = _public_comment(comment_id)
     root = comment.root or comment
@@ -67,7 +68,7 @@ def moderation_message(comment: Comment) -> tuple[int, str]:
     return messages.INFO, decision.message if decision else "Thanks — your comment is waiting for review."
 
 
-def go_to(request: HttpRequest, url: str) -> HttpResponse:
+def go_to(request: HtmxRequest, url: str) -> HttpResponse:
     """A redirect; to htmx (which would swap the next page into the form) a full navigation instead."""
     if not request.htmx:
         return redirect(url)
@@ -79,7 +80,7 @@ def go_to(request: HttpRequest, url: str) -> HttpResponse:
     return response
 
 
-def _after_posting(request: HttpRequest, comment: Comment) -> HttpResponse:
+def _after_posting(request: HtmxRequest, comment: Comment) -> HttpResponse:
     """Tell the author what moderation decided; a held or rejected comment has no public permalink."""
     if comment.is_public:
         messages.success(request, "Your comment is published.")
@@ -88,12 +89,12 @@ def _after_posting(request: HttpRequest, comment: Comment) -> HttpResponse:
     return go_to(request, comment.thread.get_absolute_url())
 
 
-def compose_draft(request: HttpRequest, form: CommentForm) -> Draft:
+def compose_draft(request: HtmxRequest, form: CommentForm) -> Draft:
     """The nudge a submitted compose form answers (its hidden id) and whether "Post anyway" was pressed."""
     return Draft(form.cleaned_data["nudge"], post_anyway=bool(request.POST.get("post_anyway")))
 
 
-def nudged_form(request: HttpRequest, nudged: NudgeRequired) -> CommentForm:
+def nudged_form(request: HtmxRequest, nudged: NudgeRequired) -> CommentForm:
     """The draft back in its box for editing, carrying the warning's id for "Post anyway"."""
     data = request.POST.copy()
     data["nudge"] = str(nudged.nudge.pk)
@@ -102,7 +103,7 @@ def nudged_form(request: HttpRequest, nudged: NudgeRequired) -> CommentForm:
     return form
 
 
-def _post_and_redirect(request: HttpRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
+def _post_and_redirect(request: HtmxRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
     form, nudge, status = CommentForm(request.POST), None, 400
     if form.is_valid():
         try:
@@ -124,7 +125,7 @@ def _post_and_redirect(request: HttpRequest, thread: Thread, parent: Comment | N
     return _compose(request, {"thread": thread, "parent": parent, "form": form, "nudge": nudge}, status)
 
 
-def _compose(request: HttpRequest, context: dict, status: int) -> HttpResponse:
+def _compose(request: HtmxRequest, context: dict, status: int) -> HttpResponse:
     """The compose form again (a nudge, or a refusal): to htmx just the form, which swaps itself in place."""
     if request.htmx:
         return render(request, "discussions/_compose_form.html", context, status=status)
@@ -134,7 +135,7 @@ def _compose(request: HttpRequest, context: dict, status: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def post(request: HttpRequest, thread_id: int) -> HttpResponse:
+def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
     parent_id = request.POST.get("parent")
     parent = None
@@ -149,7 +150,7 @@ def post(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 
 @login_required
-def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
+def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
     parent = _public_comment(comment_id)
     if request.method == "POST":
         return _post_and_redirect(request, parent.thread, parent)
@@ -164,7 +165,7 @@ def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def more_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
+def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
     root = _public_comment(comment_id)
     replies, cursor = selectors.replies_page(root, after_path=request.GET.get("after", ""))
     context = {
@@ -179,7 +180,7 @@ def more_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @login_required
-def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only edit your own comments.")
@@ -191,7 +192,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 def submit_edit(
-    request: HttpRequest, comment: Comment
+    request: HtmxRequest, comment: Comment
 ) -> tuple[CommentForm | None, NudgeRequired | None, int]:
     """The edit form's submission, for the site and the embed: (None, None, 200) once saved, else the
     form to show again, the nudge it answers (a wording that may break the guidelines), and a status."""
@@ -212,7 +213,7 @@ def submit_edit(
     return None, None, 200
 
 
-def after_editing(request: HttpRequest, comment: Comment, permalink: str, thread_url: str) -> HttpResponse:
+def after_editing(request: HtmxRequest, comment: Comment, permalink: str, thread_url: str) -> HttpResponse:
     """Back to the comment; one the edit took out of view (held, rejected) has no public permalink."""
     if comment.is_public:
         messages.success(request, "Your comment is updated.")
@@ -222,7 +223,7 @@ def after_editing(request: HttpRequest, comment: Comment, permalink: str, thread
 
 
 @login_required
-def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only delete your own comments.")
@@ -235,7 +236,7 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def react(request: HttpRequest, comment_id: int) -> HttpResponse:
+def react(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _public_comment(comment_id)
     try:
         if request.POST.get("undo"):
@@ -254,7 +255,7 @@ def react(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feature(request: HttpRequest, comment_id: int) -> HttpResponse:
+def feature(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _public_comment(comment_id)
     try:
         services.set_featured(request.user, comment, featured=not request.POST.get("undo"))
@@ -263,7 +264,7 @@ def feature(request: HttpRequest, comment_id: int) -> HttpResponse:
     return redirect(comment_url(comment))
 
 
-def events_stream(request: HttpRequest, thread_id: int) -> StreamingHttpResponse:
+def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse:
     """Server-Sent Events for one thread: new comments and reaction counts, as they happen.
 
     `?after=ID` (or the Last-Event-ID header) is the newest comment the page has; the first

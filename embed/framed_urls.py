@@ -24,11 +24,11 @@ def _is_twinned(route) -> bool:
 
 def _twinned(site_mount: URLResolver):
     """One namespace: the embed twins, then the site's routes for the names they lack."""
-    embed_prefix, twins = TWINS[site_mount.app_name]
+    embed_prefix, twins = TWINS[site_mount.app_name or ""]
     names = {route.name for route in twins}
     rest = [route for route in site_mount.url_patterns if getattr(route, "name", None) not in names]
     routes = [path(embed_prefix, include(twins)), path(str(site_mount.pattern), include(rest))]
-    return path("", include((routes, site_mount.app_name)))
+    return path("", include((routes, site_mount.app_name or "")))
 
 
 urlpatterns = [

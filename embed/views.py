@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import RedirectURLMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import views as account_views
 from accounts.forms import SignupForm
 from agora import ratelimit
+from agora.requests import HtmxRequest
 from discussions import selectors, services
 from discussions import views as discussion_views
 from discussions.forms import CommentForm
@@ -39,7 +41,7 @@ THREAD_CREATION_PERIOD = 60 * 60
 
 
 @require_safe
-def script(request: HttpRequest) -> HttpResponse:
+def script(request: HtmxRequest) -> HttpResponse:
     response = HttpResponse(SCRIPT.read_bytes(), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=3600"
     # Loadable from publishers' pages that isolate themselves (Cross-Origin-Embedder-Policy).
@@ -52,7 +54,7 @@ def script(request: HttpRequest) -> HttpResponse:
 
 @framed
 @require_safe
-def story_thread(request: HttpRequest) -> HttpResponse:
+def story_thread(request: HtmxRequest) -> HttpResponse:
     """/embed/thread/?url=STORY&title=TITLE: find (or start) the story's thread and show it."""
     raw_url = request.GET.get("url", "")
     title = stories.clean_title(request.GET.get("title", ""))
@@ -83,9 +85,9 @@ def story_thread(request: HttpRequest) -> HttpResponse:
 
 
 @framed
-def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
+def thread_page(request: HtmxRequest, thread_id: int) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    if thread.article_id and not thread.article.is_published:
+    if thread.article is not None and not thread.article.is_published:
         raise Http404("Not published.")
     return render(
         request, "embed/thread.html", {"thread": thread, "live_updates": settings.EMBED_LIVE_UPDATES}
@@ -102,13 +104,14 @@ def _inside_embed(url: str) -> bool:
     return not parts.scheme and not parts.netloc and path.startswith("/embed/")
 
 
-def _embed_next(request: HttpRequest) -> str:
+def _embed_next(request: HtmxRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     return target if _inside_embed(target) else ""
 
 
-class ReturnIntoEmbed:
-    def get_redirect_url(self) -> str:
+class ReturnIntoEmbed(RedirectURLMixin):
+    # `request` only matches django-stubs' signature; Django 5.2 calls this without arguments.
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
         url = super().get_redirect_url()
         return url if _inside_embed(url) else ""
 
@@ -129,7 +132,7 @@ logout = framed(LogoutView.as_view())
 
 
 @framed
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: HtmxRequest) -> HttpResponse:
     next_url = _embed_next(request)
     status, refusal, retry_after = 200, "", ""
     if request.method == "POST":
@@ -172,7 +175,7 @@ def _compose_page(
     return render(request, "embed/compose.html", context, status=status)
 
 
-def _post_and_return(request: HttpRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
+def _post_and_return(request: HtmxRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
     """Post, then back to the discussion (a reply: to its conversation), at the new comment.
 
     A draft that may break the guidelines comes back with a nudge, as on the site (moderation.nudge).
@@ -208,7 +211,7 @@ def _post_and_return(request: HttpRequest, thread: Thread, parent: Comment | Non
 @framed
 @login_required
 @require_POST
-def post(request: HttpRequest, thread_id: int) -> HttpResponse:
+def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
     parent_id = request.POST.get("parent", "")
     parent = None
@@ -224,7 +227,7 @@ def post(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @framed
 @login_required
-def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
+def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
     parent = _public_comment(comment_id)
     if request.method == "POST":
         return _post_and_return(request, parent.thread, parent)
@@ -248,7 +251,7 @@ def _conversation(request, root: Comment, replies: list[Comment], cursor: str, *
 
 
 @framed
-def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
+def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
     """The conversation at one comment: its root, and the replies from it onwards."""
     comment = _public_comment(comment_id)
     root = comment.root or comment
@@ -259,7 +262,7 @@ def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @framed
-def more_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
+def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
     if request.htmx:
         return discussion_views.more_replies(request, comment_id)  # a fragment, with the embed's links
     root = _public_comment(comment_id)
@@ -267,7 +270,7 @@ def more_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
     return _conversation(request, root, replies, cursor, target=root, has_earlier_replies=True)
 
 
-def _own_comment(request: HttpRequest, comment_id: int, action: str) -> Comment:
+def _own_comment(request: HtmxRequest, comment_id: int, action: str) -> Comment:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied(f"You can only {action} your own comments.")
@@ -276,7 +279,7 @@ def _own_comment(request: HttpRequest, comment_id: int, action: str) -> Comment:
 
 @framed
 @login_required
-def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id, "edit")
     form, nudge, status = discussion_views.submit_edit(request, comment)
     if form is None:
@@ -290,7 +293,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @framed
 @login_required
-def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id, "delete")
     if request.method == "POST":
         services.delete_own_comment(request.user, comment)

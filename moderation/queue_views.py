@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -78,11 +78,13 @@ class BulkForm(ReasonForm):
         coerce=int, choices=[], error_messages={"required": "Select at least one comment first."}
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data)
         # Any comment ids (a page at most): the services decide what may be done to each.
-        ids = self.data.getlist("comment")[: queues.PAGE_SIZE] if self.is_bound else []
-        self.fields["comment"].choices = [(i, i) for i in ids if i.isdigit()]
+        ids = data.getlist("comment")[: queues.PAGE_SIZE] if data is not None else []
+        field = self.fields["comment"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(i, i) for i in ids if i.isdigit()]
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()
@@ -174,7 +176,7 @@ def _answer(request: HttpRequest, message: str, *, ok: bool = True, status: int 
 
 
 def _form_error(request: HttpRequest, form: forms.Form) -> HttpResponse:
-    problems = [e for errors in form.errors.values() for e in errors if e]
+    problems = [str(e) for errors in form.errors.values() for e in errors if e]
     return _answer(request, " ".join(problems) or "Check the form and try again.", ok=False, status=400)
 
 
@@ -247,7 +249,7 @@ def queue_updates(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_GET
 @moderator_required
-def queue_events(request: HttpRequest) -> HttpResponse:
+def queue_events(request: HttpRequest) -> StreamingHttpResponse:
     """Server-Sent Events for open queue pages: "queue" whenever an item may have arrived or left.
 
     The page then asks queue_updates at once instead of at its next 15-second poll.
