@@ -190,9 +190,10 @@ def report(reader, comment: Comment, reason: str, note: str = "") -> Report:
                 reporter_trusted=trust.is_trusted(reader),
             )
             heat.comment_reported(locked)
-            queues.announce_change()
-            if _hold_if_reported(locked):
+            if _hold_if_reported(locked):  # its decision tells the queue pages
                 comment.status = locked.status
+            else:
+                queues.announce_change()
     except IntegrityError:
         raise CommentError(
             "already_reported", "You have already reported this comment.", status=409

@@ -38,6 +38,17 @@ def test_three_trusted_readers_hold_a_published_comment(comment, thread, setting
     assert entry.actor is None and entry.actor_name == "system" and entry.target_id == str(comment.pk)
 
 
+def test_open_queue_pages_hear_of_each_report_once(comment, settings, django_capture_on_commit_callbacks):
+    settings.MODERATION_REPORTS_TO_HOLD = 2
+    first, second = trusted_readers(2)
+    for reader in (first, second):  # the second report holds the comment
+        with django_capture_on_commit_callbacks() as callbacks:
+            moderation.report(reader, comment, "abuse")
+        names = [getattr(c, "func", c).__name__ for c in callbacks]
+        assert names.count("_publish_queue_change") == 1
+    assert Comment.objects.get(pk=comment.pk).status == "held"
+
+
 def test_reports_from_untrusted_readers_do_not_hold(comment, newcomer, member, settings):
     settings.MODERATION_REPORTS_TO_HOLD = 2
     moderation.report(newcomer, comment, "abuse")
