@@ -29,7 +29,7 @@ class SignedInRequest(HtmxRequest):
 
 
 class ApiRequest(HttpRequest):
-    """An API request that passed bearer-token authentication (``api.auth``)."""
+    """A request to an API endpoint that needs a signed-in caller (``api.auth.WRITE_AUTH``)."""
 
-    auth: User
-    api_token: ApiToken
+    auth: User  # by bearer token or session
+    api_token: ApiToken  # only with a bearer token (``api.auth.token_user`` sets it)

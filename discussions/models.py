@@ -22,7 +22,8 @@ class Thread(models.Model):
         Article, on_delete=models.PROTECT, null=True, blank=True, related_name="thread"
     )
     # For stories embedded on a publisher's own site: their canonical URL and title.
-    url = models.URLField(max_length=500, unique=True, null=True, blank=True)
+    URL_MAX_LENGTH = 500
+    url = models.URLField(max_length=URL_MAX_LENGTH, unique=True, null=True, blank=True)
     title = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Denormalised: published comments in the thread, kept by discussions.services.

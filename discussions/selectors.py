@@ -91,7 +91,7 @@ def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment
     statuses = ", ".join(["%s"] * len(_SHOWN_REPLY_STATUSES))
     # Only placeholders are interpolated; every value is a bound parameter.
     part = (
-        "SELECT * FROM (SELECT id FROM discussions_comment "  # noqa: S608
+        "SELECT * FROM (SELECT id, root_id FROM discussions_comment "  # noqa: S608
         f"WHERE root_id = %s AND status IN ({statuses}) ORDER BY path LIMIT %s) AS first_replies"
     )
     sql = " UNION ALL ".join([part] * len(root_ids))
@@ -100,10 +100,10 @@ def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment
         params += [root_id, *_SHOWN_REPLY_STATUSES, per_root]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()]
+        root_of = dict(cursor.fetchall())  # reply id -> its root's id
     grouped: dict[int, list[Comment]] = {root_id: [] for root_id in root_ids}
-    for reply in _with_people(Comment.objects.filter(pk__in=ids)).order_by("path"):
-        grouped[reply.root_id or reply.pk].append(reply)  # replies always have a root
+    for reply in _with_people(Comment.objects.filter(pk__in=root_of)).order_by("path"):
+        grouped[root_of[reply.pk]].append(reply)
     return grouped
 
 

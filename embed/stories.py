@@ -12,7 +12,7 @@ from discussions import services
 from discussions.models import Thread
 from embed.allowlist import host_allowed
 
-MAX_URL_LENGTH: int = Thread._meta.get_field("url").max_length or 500
+MAX_URL_LENGTH = Thread.URL_MAX_LENGTH
 MAX_TITLE_LENGTH = Thread._meta.get_field("title").max_length
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _validate_url = URLValidator(schemes=["http", "https"])

@@ -42,6 +42,7 @@ STATUS_FOR: dict[str, str] = {
     Action.HOLD: Comment.Status.HELD,
     Action.REJECT: Comment.Status.REJECTED,
 }
+ACTION_FOR = {status: action for action, status in STATUS_FOR.items()}
 NUDGED_REASON = "you posted it after our warning that it may break the community guidelines"
 CATEGORY_REASONS = {
     "insult": "it reads as an insult",
@@ -305,12 +306,7 @@ def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
 
     A new comment is also counted by the heat guard (moderation.heat), once the transaction commits.
     """
-    already: dict[str, str] = {
-        Comment.Status.PUBLISHED: Action.PUBLISH,
-        Comment.Status.HELD: Action.HOLD,
-        Comment.Status.REJECTED: Action.REJECT,
-    }
-    action = already.get(comment.status, verdict.action)
+    action = ACTION_FOR.get(comment.status, verdict.action)
     reason = verdict.reason if action == verdict.action else "it was already waiting for review"
     decision = add_decision(
         comment,
