@@ -40,7 +40,8 @@ class _ReusedClients(django_redis.RedisCacheClient):
 
 class RedisCache(django_redis.RedisCache):
     """django.core.cache.backends.redis.RedisCache with clients reused (see _ReusedClients), and
-    rate-limit counting in one round trip (agora.ratelimit uses `count_hit` where a backend has it)."""
+    rate-limit counting in one round trip (agora.ratelimit uses `count_hit` and `peek_hits` where a backend
+    has them)."""
 
     def __init__(self, server: str, params: dict) -> None:
         super().__init__(server, params)
@@ -59,3 +60,12 @@ class RedisCache(django_redis.RedisCache):
         pipe.ttl(name)
         count, _, seconds_left = pipe.execute()
         return int(count), max(1, int(seconds_left))
+
+    def peek_hits(self, key: str) -> tuple[int, int]:
+        """The hits counted so far in the window `key` (0 when none is open), and its seconds left."""
+        name = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(name).pipeline(transaction=False)
+        pipe.get(name)
+        pipe.ttl(name)
+        count, seconds_left = pipe.execute()
+        return int(count or 0), max(1, int(seconds_left))

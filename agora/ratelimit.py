@@ -47,6 +47,27 @@ def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
     return Verdict(False, max(1, math.ceil(started + period - now)))
 
 
+def peek(scope: str, key: str, limit: int, period: int) -> Verdict:
+    """Whether one more hit for `key` in `scope` would be allowed, without counting one.
+
+    For limits that count only what succeeds (comments stored, not attempts): peek before the work,
+    `hit` once it is done.
+    """
+    base = f"ratelimit:{scope}:{key}"
+    peek_hits = getattr(cache, "peek_hits", None)  # agora.cache.RedisCache
+    if peek_hits is not None:
+        count, seconds_left = peek_hits(base)
+        return Verdict(True, 0) if count < limit else Verdict(False, seconds_left)
+    now = time.time()
+    started = cache.get(f"{base}:start")
+    if started is None or now - float(started) >= period:
+        return Verdict(True, 0)
+    count = int(cache.get(f"{base}:{float(started):.6f}") or 0)
+    if count < limit:
+        return Verdict(True, 0)
+    return Verdict(False, max(1, math.ceil(float(started) + period - now)))
+
+
 def client_ip(request: HttpRequest) -> str:
     """The caller's address.
 

@@ -24,11 +24,22 @@ def comment_url(comment: Comment) -> str:
     return reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}"
 
 
-def _public_comment(comment_id: int) -> Comment:
+def public_comment(comment_id: int) -> Comment:
+    """A published comment, to reply to, react to or feature (the site's and the embed's views)."""
     comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
-    if not comment.is_public and not comment.is_tombstone:
+    if not comment.is_public:
         raise Http404("This comment is not public.")
     return comment
+
+
+def shown_comment(request: HtmxRequest, comment_id: int) -> Comment:
+    """A comment as the thread shows it to this reader: published, a tombstone, the placeholder of one
+    that holds published replies, or their own awaiting review; 404 for anything else."""
+    comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    shown = comment.is_public or comment.is_tombstone or comment.reply_count
+    if shown or comment.is_readable_by(request.user):
+        return comment
+    raise Http404("This comment is not public.")
 
 
 def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
@@ -38,26 +49,35 @@ def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
     return render(request, "discussions/thread_page.html", {"thread": thread})
 
 
-def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    """The thread opened at one comment: its root, and the replies from it onwards."""
-    comment = _public_comment(comment_id)
-    root = comment.root or comment
-    replies, cursor = selectors.replies_page(root, from_path=comment.path)
+def conversation(
+    request: HtmxRequest, comment: Comment, template: str, after_path: str | None = None
+) -> HttpResponse:
+    """The conversation at one comment: its root, and its replies from that comment on (or, with
+    `after_path`, the next page of the root's replies).  The site and the embed render it alike."""
+    root = selectors.comment_with_people(comment.root_id or comment.pk)
+    if after_path is None:
+        replies, cursor = selectors.replies_page(root, from_path=comment.path, user=request.user)
+        earlier = bool(replies) and replies[0].path != selectors.first_reply_path(root, request.user)
+    else:
+        replies, cursor = selectors.replies_page(root, after_path=after_path, user=request.user)
+        earlier = True
+    node = selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor)
     context = {
         "thread": comment.thread,
         "target": comment,
-        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
-        "has_earlier_replies": bool(replies) and replies[0].path != _first_reply_path(root),
+        "node": node,
+        "has_earlier_replies": earlier,
         "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
-        "state": services.commenting_state(comment.thread),
+        "standing": services.standing(request.user, comment.thread),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
     }
-    return render(request, "discussions/permalink.html", context)
+    if request.htmx and after_path is not None:
+        return render(request, "discussions/_replies.html", context)
+    return render(request, template, context)
 
 
-def _first_reply_path(root: Comment) -> str:
-    first = Comment.objects.filter(root=root).order_by("path").values_list("path", flat=True).first()
-    return first or ""
+def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
+    return conversation(request, shown_comment(request, comment_id), "discussions/permalink.html")
 
 
 def moderation_message(comment: Comment) -> tuple[int, str]:
@@ -151,7 +171,7 @@ def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    parent = _public_comment(comment_id)
+    parent = public_comment(comment_id)
     if request.method == "POST":
         return _post_and_redirect(request, parent.thread, parent)
     form = CommentForm(initial={"parent": parent.pk})
@@ -166,17 +186,8 @@ def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
 
 
 def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    root = _public_comment(comment_id)
-    replies, cursor = selectors.replies_page(root, after_path=request.GET.get("after", ""))
-    context = {
-        "thread": root.thread,
-        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
-        "reacted_ids": selectors.reacted_ids(request.user, [r.pk for r in replies]),
-        "state": services.commenting_state(root.thread),
-    }
-    if request.htmx:
-        return render(request, "discussions/_replies.html", context)
-    return render(request, "discussions/permalink.html", {**context, "target": root})
+    root = shown_comment(request, comment_id)
+    return conversation(request, root, "discussions/permalink.html", after_path=request.GET.get("after", ""))
 
 
 @login_required
@@ -237,7 +248,7 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def react(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    comment = _public_comment(comment_id)
+    comment = public_comment(comment_id)
     try:
         if request.POST.get("undo"):
             services.unreact(request.user, comment)
@@ -256,7 +267,7 @@ def react(request: HtmxRequest, comment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def feature(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    comment = _public_comment(comment_id)
+    comment = public_comment(comment_id)
     try:
         services.set_featured(request.user, comment, featured=not request.POST.get("undo"))
     except services.CommentError as error:

@@ -25,7 +25,7 @@ from accounts import views as account_views
 from accounts.forms import SignupForm
 from agora import ratelimit
 from agora.requests import HtmxRequest
-from discussions import selectors, services
+from discussions import services
 from discussions import views as discussion_views
 from discussions.forms import CommentForm
 from discussions.models import Comment, Thread
@@ -158,13 +158,6 @@ def signup(request: HtmxRequest) -> HttpResponse:
 # --- Posting, replying, editing: the discussion pages inside the iframe ---------------
 
 
-def _public_comment(comment_id: int) -> Comment:
-    comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
-    if not comment.is_public and not comment.is_tombstone:
-        raise Http404("This comment is not public.")
-    return comment
-
-
 def _compose_page(
     request, thread: Thread, parent: Comment | None, form: CommentForm, status: int = 200, nudge=None
 ):
@@ -228,7 +221,7 @@ def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
 @framed
 @login_required
 def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    parent = _public_comment(comment_id)
+    parent = discussion_views.public_comment(comment_id)
     if request.method == "POST":
         return _post_and_return(request, parent.thread, parent)
     form = CommentForm(initial={"parent": parent.pk})
@@ -238,36 +231,18 @@ def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
     return _compose_page(request, parent.thread, parent, form)
 
 
-def _conversation(request, root: Comment, replies: list[Comment], cursor: str, **extra) -> HttpResponse:
-    context = {
-        "thread": root.thread,
-        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
-        "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
-        "state": services.commenting_state(root.thread),
-        "can_feature": request.user.has_perm("discussions.feature_comment"),
-        **extra,
-    }
-    return render(request, "embed/permalink.html", context)
-
-
 @framed
 def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
     """The conversation at one comment: its root, and the replies from it onwards."""
-    comment = _public_comment(comment_id)
-    root = comment.root or comment
-    replies, cursor = selectors.replies_page(root, from_path=comment.path)
-    first = Comment.objects.filter(root=root).order_by("path").values_list("path", flat=True).first() or ""
-    earlier = bool(replies) and replies[0].path != first
-    return _conversation(request, root, replies, cursor, target=comment, has_earlier_replies=earlier)
+    comment = discussion_views.shown_comment(request, comment_id)
+    return discussion_views.conversation(request, comment, "embed/permalink.html")
 
 
 @framed
 def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    if request.htmx:
-        return discussion_views.more_replies(request, comment_id)  # a fragment, with the embed's links
-    root = _public_comment(comment_id)
-    replies, cursor = selectors.replies_page(root, after_path=request.GET.get("after", ""))
-    return _conversation(request, root, replies, cursor, target=root, has_earlier_replies=True)
+    root = discussion_views.shown_comment(request, comment_id)
+    after = request.GET.get("after", "")
+    return discussion_views.conversation(request, root, "embed/permalink.html", after_path=after)
 
 
 def _own_comment(request: HtmxRequest, comment_id: int, action: str) -> Comment:

@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 
 from accounts.models import User
 from discussions.live import broker
-from discussions.models import Comment
+from discussions.models import Comment, CommentRevision
 from moderation import selectors
 from moderation.models import AuditEntry, Ban, ModerationDecision, Report, UserTrust
 from moderation.normalize import normalize
@@ -164,6 +164,7 @@ class QueueItem:
     reports: list[tuple[str, int]] = field(default_factory=list)  # (reason label, count)
     open_reports: int = 0
     report_notes: list[str] = field(default_factory=list)  # the newest few readers wrote
+    previous_body: str = ""  # the wording before its latest edit, when it was edited
 
     @property
     def flagged_phrases(self) -> list[str]:
@@ -347,9 +348,21 @@ def author_histories(users: list) -> dict[int, AuthorHistory]:
     return histories
 
 
+def _previous_bodies(comments: list[Comment]) -> dict[int, str]:
+    """The wording each edited comment had before its latest edit (CommentRevision keeps every one)."""
+    edited = [c.pk for c in comments if c.edited_at is not None]
+    if not edited:
+        return {}
+    revisions = CommentRevision.objects.filter(comment_id__in=edited).order_by(
+        "comment_id", "created_at", "id"
+    )
+    return {r.comment_id: r.body for r in revisions}  # the last one of each comment wins
+
+
 def _items(comments: list[Comment], current: dict[int, ModerationDecision]) -> list[QueueItem]:
     ids = [c.pk for c in comments]
     checks = _checks_for(ids)
+    previous = _previous_bodies(comments)
     reports = _reports_for(ids)
     notes = _report_notes_for(ids)
     histories = author_histories([c.author for c in comments if c.author is not None])
@@ -365,6 +378,7 @@ def _items(comments: list[Comment], current: dict[int, ModerationDecision]) -> l
                 reports=found,
                 open_reports=sum(n for _, n in found),
                 report_notes=notes.get(comment.pk, []),
+                previous_body=previous.get(comment.pk, ""),
             )
         )
     return items

@@ -18,6 +18,7 @@ def discussion_for_thread(context, thread):
 
 
 def thread_context(request, thread) -> dict:
+    standing = services.standing(request.user, thread)
     page = selectors.thread_page(
         thread, request.user, sort=request.GET.get("sort", ""), cursor=request.GET.get("comments_after")
     )
@@ -26,7 +27,8 @@ def thread_context(request, thread) -> dict:
         "user": request.user,
         "thread": thread,
         "page": page,
-        "state": services.commenting_state(thread),
+        "state": standing.state,
+        "standing": standing,
         "form": CommentForm(),
         "reacted_ids": page.reacted_ids,
         "newest_id": thread.comments.order_by("-id").values_list("id", flat=True).first() or 0,
@@ -38,3 +40,15 @@ def thread_context(request, thread) -> dict:
 @register.filter
 def visual_depth(comment) -> int:
     return min(comment.depth, comment.MAX_VISUAL_DEPTH)
+
+
+@register.filter
+def readable_by(comment, user) -> bool:
+    """`{% if comment|readable_by:user %}`: whether to show its words, or its placeholder."""
+    return comment.is_readable_by(user)
+
+
+@register.filter
+def still_editable(comment) -> bool:
+    """Whether the comment is still inside its edit window (services.edit_comment refuses after it)."""
+    return services.within_edit_window(comment)
