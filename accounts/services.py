@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.signals import account_erasing
 from discussions import events
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 
@@ -137,6 +138,7 @@ def erase_account(user: User) -> Erasure:
             Comment.objects.filter(reactions__user=user).update(reaction_count=F("reaction_count") - 1)
             Reaction.objects.filter(user=user).delete()
 
+        account_erasing.send(sender=User, user=user)  # e.g. moderation keeps its bans enforceable
         user.delete()  # Comment.author is SET_NULL: the tombstones stay, authorless.
 
         # Every one: a comment awaiting review that holds replies shows as a placeholder, now "[deleted]".

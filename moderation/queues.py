@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
@@ -316,15 +315,12 @@ def author_histories(users: list) -> dict[int, AuthorHistory]:
     """Approved and rejected counts, warnings and any ban in force, for many authors in three queries."""
     ids = list({u.pk for u in users})
     trusts = {t.user_id: t for t in UserTrust.objects.filter(user_id__in=ids)}
-    now = timezone.now()
     bans: dict[int, Ban] = {}
-    active = Ban.objects.filter(user_id__in=ids, lifted_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gt=now)
-    )
-    for ban in active.order_by("-created_at"):
-        current = bans.get(ban.user_id)
+    for ban in selectors.bans_in_force().filter(user_id__in=ids).order_by("-created_at"):
+        user_id = ban.user_id or 0  # never 0: the filter names users
+        current = bans.get(user_id)
         if current is None or (ban.is_permanent and not current.is_permanent):
-            bans[ban.user_id] = ban
+            bans[user_id] = ban
     warnings = dict(
         AuditEntry.objects.filter(
             action="warn_user",

@@ -11,13 +11,21 @@ Action = ModerationDecision.Action
 Source = ModerationDecision.Source
 
 
+def bans_in_force() -> QuerySet[Ban]:
+    """Bans and suspensions not lifted and not over."""
+    return Ban.objects.filter(lifted_at__isnull=True).filter(
+        Q(until__isnull=True) | Q(until__gt=timezone.now())
+    )
+
+
+def strongest(bans: QuerySet[Ban]) -> Ban | None:
+    """A permanent ban before any suspension, then the longest suspension."""
+    return bans.order_by(F("until").desc(nulls_first=True), "-created_at").first()
+
+
 def active_ban(user) -> Ban | None:
     """The ban or suspension in force for `user`, if any: a permanent ban before any suspension."""
-    now = timezone.now()
-    bans = Ban.objects.filter(user=user, lifted_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gt=now)
-    )
-    return bans.order_by(F("until").desc(nulls_first=True), "-created_at").first()
+    return strongest(bans_in_force().filter(user=user))
 
 
 def open_trusted_reporters(comment: Comment) -> int:
