@@ -54,8 +54,8 @@ class SignupForm(auth_forms.UserCreationForm):
         fields = ("username", "email")
 
     def clean_username(self) -> str:
-        username = super().clean_username()
-        if problem := names.impersonation(username):
+        username = super().clean_username()  # None when it already refused a taken name
+        if username and (problem := names.impersonation(username)):
             raise ValidationError(problem, code="impersonation")
         return username
 
