@@ -45,6 +45,7 @@ class ThreadPage:
     nodes: list[ThreadNode]
     next_cursor: str | None
     reacted_ids: set[int]
+    cursor: str | None = None  # the one this page starts after (None: the first page)
 
 
 def with_people(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
@@ -173,6 +174,7 @@ def thread_page(
         nodes=nodes,
         next_cursor=next_cursor,
         reacted_ids=reacted_ids(user, shown_ids),
+        cursor=cursor or None,
     )
 
 
@@ -211,6 +213,12 @@ def reacted_ids(user, comment_ids: list[int]) -> set[int]:
     return set(
         Reaction.objects.filter(user=user, comment_id__in=comment_ids).values_list("comment_id", flat=True)
     )
+
+
+def newest_public_id(thread: Thread) -> int:
+    """The newest published comment's id (0: none): where a live page starts counting new ones."""
+    newest = thread.comments.filter(status=Comment.Status.PUBLISHED).order_by("-id")
+    return newest.values_list("id", flat=True).first() or 0
 
 
 def new_comment_count(thread: Thread, after_id: int) -> int:

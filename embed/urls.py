@@ -19,6 +19,7 @@ account_urls = [
 
 discussion_urls = [
     path("threads/<int:thread_id>/", views.thread_page, name="thread"),
+    path("threads/<int:thread_id>/comments/", views.more_comments, name="comments"),
     path("threads/<int:thread_id>/post/", views.post, name="post"),
     path("threads/<int:thread_id>/events/", discussion_views.events_stream, name="events"),
     path("comments/<int:comment_id>/", views.permalink, name="permalink"),

@@ -27,11 +27,9 @@ from agora import ratelimit
 from agora.requests import HtmxRequest
 from discussions import services
 from discussions import views as discussion_views
-from discussions.forms import CommentForm
 from discussions.models import Comment, Thread
 from embed import stories
 from embed.framing import error_page, framed
-from moderation.nudge import NudgeRequired
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "embed" / "embed.js"
 THREAD_CREATION_PERIOD = 60 * 60
@@ -158,77 +156,20 @@ def signup(request: HtmxRequest) -> HttpResponse:
 # --- Posting, replying, editing: the discussion pages inside the iframe ---------------
 
 
-def _compose_page(
-    request, thread: Thread, parent: Comment | None, form: CommentForm, status: int = 200, nudge=None
-):
-    context = {"thread": thread, "parent": parent, "form": form, "nudge": nudge}
-    if request.htmx and request.method == "POST":  # the form swaps itself in place
-        return render(request, "discussions/_compose_form.html", context, status=status)
-    context["state"] = services.commenting_state(thread)
-    return render(request, "embed/compose.html", context, status=status)
-
-
-def _post_and_return(request: HtmxRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
-    """Post, then back to the discussion (a reply: to its conversation), at the new comment.
-
-    A draft that may break the guidelines comes back with a nudge, as on the site (moderation.nudge).
-    """
-    form, nudge, status = CommentForm(request.POST), None, 400
-    if form.is_valid():
-        try:
-            comment = services.post_comment(
-                request.user,
-                thread,
-                form.cleaned_data["body"],
-                parent,
-                form.cleaned_data["client_key"] or None,
-                draft=discussion_views.compose_draft(request, form),
-            )
-        except NudgeRequired as nudged:
-            form, nudge, status = discussion_views.nudged_form(request, nudged), nudged, 200
-        except services.CommentError as error:
-            form.add_error("body", error.message)
-            status = error.status
-        else:
-            go_to = discussion_views.go_to
-            if not comment.is_public:
-                messages.add_message(request, *discussion_views.moderation_message(comment))
-                return go_to(request, reverse("discussions:thread", args=[thread.pk]) + "#discussion")
-            messages.success(request, "Your comment is published.")
-            if parent is None:
-                return go_to(request, reverse("discussions:thread", args=[thread.pk]) + f"#c{comment.pk}")
-            return go_to(request, reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
-    return _compose_page(request, thread, parent, form, status, nudge)
-
-
 @framed
 @login_required
 @require_POST
 def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    parent_id = request.POST.get("parent", "")
-    parent = None
-    if parent_id:
-        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdigit() else 0).first()
-        if parent is None:
-            form = CommentForm(request.POST)
-            form.is_valid()
-            form.add_error("body", "The comment you are replying to does not exist.")
-            return _compose_page(request, thread, None, form, status=404)
-    return _post_and_return(request, thread, parent)
+    return discussion_views.submit_to_thread(request, thread, "embed/compose.html")
 
 
 @framed
 @login_required
 def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    parent = discussion_views.public_comment(comment_id)
-    if request.method == "POST":
-        return _post_and_return(request, parent.thread, parent)
-    form = CommentForm(initial={"parent": parent.pk})
-    if request.htmx:
-        context = {"thread": parent.thread, "parent": parent, "form": form}
-        return render(request, "discussions/_compose_form.html", context)
-    return _compose_page(request, parent.thread, parent, form)
+    return discussion_views.reply_form(
+        request, discussion_views.public_comment(comment_id), "embed/compose.html"
+    )
 
 
 @framed
@@ -278,5 +219,6 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
 
 
 # Their pages are fragments (htmx) or redirects, which the embed URL map keeps in the embed.
+more_comments = framed(discussion_views.more_comments)
 react = framed(discussion_views.react)
 feature = framed(discussion_views.feature)

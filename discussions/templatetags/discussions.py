@@ -1,7 +1,7 @@
 from django import template
 
-from discussions import selectors, services
-from discussions.forms import CommentForm
+from discussions import services
+from discussions.pages import thread_context
 
 register = template.Library()
 
@@ -17,26 +17,6 @@ def discussion_for_thread(context, thread):
     return thread_context(context["request"], thread)
 
 
-def thread_context(request, thread) -> dict:
-    standing = services.standing(request.user, thread)
-    page = selectors.thread_page(
-        thread, request.user, sort=request.GET.get("sort", ""), cursor=request.GET.get("comments_after")
-    )
-    return {
-        "request": request,
-        "user": request.user,
-        "thread": thread,
-        "page": page,
-        "state": standing.state,
-        "standing": standing,
-        "form": CommentForm(),
-        "reacted_ids": page.reacted_ids,
-        "newest_id": thread.comments.order_by("-id").values_list("id", flat=True).first() or 0,
-        "can_feature": request.user.has_perm("discussions.feature_comment"),
-        "sorts": [("newest", "Newest"), ("oldest", "Oldest"), ("reacted", "Most respected")],
-    }
-
-
 @register.filter
 def visual_depth(comment) -> int:
     return min(comment.depth, comment.MAX_VISUAL_DEPTH)
@@ -45,7 +25,7 @@ def visual_depth(comment) -> int:
 @register.filter
 def readable_by(comment, user) -> bool:
     """`{% if comment|readable_by:user %}`: whether to show its words, or its placeholder."""
-    return comment.is_readable_by(user)
+    return comment is not None and comment.is_readable_by(user)
 
 
 @register.filter

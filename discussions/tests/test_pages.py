@@ -31,8 +31,11 @@ def test_post_a_comment_with_the_form(client, alice, article, thread):
     key = re.search(r'name="client_key" value="([0-9a-f]+)"', html).group(1)
     response = client.post(f"/discussions/threads/{thread.pk}/post/", {"body": "Hello", "client_key": key})
     comment = Comment.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == f"/discussions/comments/{comment.pk}/#c{comment.pk}"
+    # Back to the article, at the outcome beside the comment box: the comment itself, published.
+    assert response.status_code == 302 and response["Location"] == f"{article.get_absolute_url()}#posted"
+    html = page(client, article.get_absolute_url())
+    assert "Your comment is published." in html and f'id="posted-c{comment.pk}"' in html
+    assert "Your comment is published." not in page(client, article.get_absolute_url())  # said once
     # The same form submitted twice posts once.
     client.post(f"/discussions/threads/{thread.pk}/post/", {"body": "Hello", "client_key": key})
     assert Comment.objects.count() == 1

@@ -298,17 +298,20 @@ def test_posting_returns_to_the_discussion_at_the_new_comment(client, alice, sto
     response = client.post(url, {"body": "From the **publisher's** page", "client_key": key})
     comment = Comment.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"{thread_page_url(story_thread)}#c{comment.pk}"
+    assert response["Location"] == f"{thread_page_url(story_thread)}#posted"
     assert_frameable(response)
     client.post(url, {"body": "From the **publisher's** page", "client_key": key})  # a double submit
     assert Comment.objects.count() == 1
     page = client.get(response["Location"]).content.decode()
     assert "<strong>publisher's</strong>" in page and "Your comment is published." in page
+    assert f'id="posted-c{comment.pk}"' in page
 
     reply = client.post(url, {"body": "Replying to myself", "parent": str(comment.pk)})
     new = Comment.objects.latest("id")
-    assert reply["Location"] == f"/embed/discussions/comments/{new.pk}/#c{new.pk}"
-    assert "Replying to myself" in client.get(reply["Location"]).content.decode()
+    assert reply["Location"] == f"{thread_page_url(story_thread)}#posted"
+    page = client.get(reply["Location"]).content.decode()
+    assert "Your reply is published." in page and "Replying to myself" in page
+    assert f'href="/embed/discussions/comments/{new.pk}/#c{new.pk}">See it in the conversation' in page
 
 
 def test_a_refused_comment_is_explained_inside_the_embed(client, story_thread):
