@@ -416,7 +416,7 @@ def sizes(article_id: int | None = None) -> dict[str, int]:
 def newest_marker(name: str, article_id: int | None = None) -> int:
     """The newest entry into a queue so far: a decision's id, or an open report's for the reported queue."""
     if name == "reported":
-        found = Report.objects.filter(resolved_at__isnull=True)
+        found = selectors.open_reports()
         if article_id:
             found = found.filter(comment__thread__article_id=article_id)
         return found.aggregate(newest=Max("id"))["newest"] or 0
@@ -426,7 +426,7 @@ def newest_marker(name: str, article_id: int | None = None) -> int:
 def arrived_since(name: str, marker: int, article_id: int | None = None) -> int:
     """Items that entered the queue after the page showing `marker` was loaded."""
     if name == "reported":
-        found = Report.objects.filter(resolved_at__isnull=True, id__gt=marker)
+        found = selectors.open_reports().filter(id__gt=marker)
         if article_id:
             found = found.filter(comment__thread__article_id=article_id)
         return found.values("comment_id").distinct().count()

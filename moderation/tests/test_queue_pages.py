@@ -244,6 +244,27 @@ def test_reported_queue_keep_dismisses_and_remove_upholds(mod_client, root, alic
     assert "Nothing waiting" in mod_client.get(reverse(QUEUE, args=["reported"])).text
 
 
+def test_a_reported_comment_its_author_deletes_leaves_the_reported_queue(
+    mod_client, root, alice, bob, thread, django_capture_on_commit_callbacks
+):
+    kept = services.post_comment(alice, thread, "A comment that stays up.")
+    Report.objects.create(comment=root, reporter=alice, reason="spam")
+    Report.objects.create(comment=kept, reporter=bob, reason="abuse")
+    page = mod_client.get(reverse(QUEUE, args=["reported"]))
+    assert page.context["tabs"][1][1] == 2 and "The root of the discussion." in page.text
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.delete_own_comment(bob, root)
+    names = [getattr(c, "func", c).__name__ for c in callbacks]
+    assert "_publish_queue_change" in names  # open queue pages look again
+
+    page = mod_client.get(reverse(QUEUE, args=["reported"]))
+    assert [item.comment.pk for item in page.context["page"].items] == [kept.pk]
+    assert page.context["tabs"][1][1] == 1 and "The root of the discussion." not in page.text
+    assert queues.arrived_since("reported", 0) == 1
+    assert Report.objects.get(comment=root).resolved_at is None  # kept as it was: nothing is lost
+
+
 def test_rejected_queue_can_publish_again(mod_client, moderator, held):
     moderation.reject(moderator, held, "too rude")
     assert "Only a" in mod_client.get(reverse(QUEUE, args=["rejected"])).text
