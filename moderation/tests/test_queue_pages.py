@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import Truncator
 
 from articles.tests.conftest import build_article
 from discussions import services
@@ -150,6 +152,33 @@ def test_pending_item_shows_highlight_scores_rules_reports_and_author_history(
     assert "1 open report:" in page and "Abusive or hateful ×1" in page and "“Calls people names.”" in page
     assert "3 approved · 0 rejected · 1 warning" in page
     assert 'class="queue-tabs__count">1<' in page  # Pending: 1
+
+
+def test_a_queued_reply_shows_the_comment_it_answers_to_moderators_only(
+    client, mod_client, member, alice, root
+):
+    ModerationRule.objects.get_or_create(phrase="idiot*", defaults={"kind": "suspect"})
+    parent = services.post_comment(alice, root.thread, "Tides rise twice a day.", parent=root)
+    services.post_comment(member, root.thread, "Only a 1d10t would say that.", parent=root)
+    services.post_comment(member, root.thread, "And you, 1d10t.", parent=parent)
+    edited = "Tides <b>rise</b> twice a day, you 1d10t. " * 20
+    assert services.edit_comment(alice, parent, edited).status == "held"  # readers no longer see it
+
+    page = mod_client.get(reverse(QUEUE, args=["pending"])).text
+    assert page.count('<figure class="queue-item__parent">') == 3  # each queued comment is a reply
+    assert "In reply to <strong>bob</strong>" in page and "<blockquote>The root of the discussion.</" in page
+    assert f'href="/discussions/comments/{root.pk}/#c{root.pk}">in the discussion</a>' in page
+    # A parent readers cannot see is shown to the moderator, marked, escaped and cut short.
+    assert (
+        'In reply to <strong>Alice Martin</strong> <span class="status status--held">Held for review</span>'
+        in page
+    )
+    assert f"<blockquote>{escape(Truncator(edited).chars(400))}</blockquote>" in page
+    assert "<b>rise</b>" not in page
+
+    client.force_login(alice)
+    refused = client.get(reverse(QUEUE, args=["pending"]))
+    assert refused.status_code == 403 and "The root of the discussion." not in refused.text
 
 
 @pytest.mark.parametrize(
