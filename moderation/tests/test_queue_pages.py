@@ -151,7 +151,7 @@ def test_pending_item_shows_highlight_scores_rules_reports_and_author_history(
     assert "Model scores</h3>" in page and 'aria-label="Identity attack"' in page
     assert "1 open report:" in page and "Abusive or hateful ×1" in page and "“Calls people names.”" in page
     assert "3 approved · 0 rejected · 1 warning" in page
-    assert 'class="queue-tabs__count">1<' in page  # Pending: 1
+    assert 'class="queue-tabs__count" data-queue-count="pending">1<' in page
 
 
 def test_a_queued_reply_shows_the_comment_it_answers_to_moderators_only(
@@ -426,6 +426,29 @@ def test_live_updates_say_once_what_arrived_and_stop_polling(mod_client, thread)
     news = mod_client.get(poll).text
     assert "2 new items — show" in news and "hx-get" not in news
     assert mod_client.get(reverse("moderation:queue-updates", args=["pending"])).status_code == 404
+
+
+def test_the_tab_counters_follow_decisions(client, mod_client, moderator, thread, held, root):
+    other = build_article("Ferry timetable")
+    make_held(services.thread_for_article(other), 2)  # they carry a report each
+    sizes_url = reverse("moderation:queue-sizes")
+    page = mod_client.get(reverse(QUEUE, args=["pending"]))
+    assert f'data-queue-sizes-url="{sizes_url}"' in page.text
+    assert mod_client.get(sizes_url).json() == {"pending": 3, "reported": 2, "unmoderated": 1}
+    assert mod_client.get(sizes_url, {"article": other.pk}).json() == {
+        "pending": 2,
+        "reported": 2,
+        "unmoderated": 0,
+    }
+    scoped = mod_client.get(reverse(QUEUE, args=["pending"]), {"article": other.pk}).text
+    assert f'data-queue-sizes-url="{sizes_url}?article={other.pk}"' in scoped
+
+    decide(mod_client, held, headers=JSON, action="approve")
+    decide(mod_client, root, headers=JSON, action="approve")  # kept: it leaves Unmoderated
+    assert mod_client.get(sizes_url).json() == {"pending": 2, "reported": 2, "unmoderated": 0}
+
+    client.force_login(make_user("reader"))
+    assert client.get(sizes_url).status_code == 403
 
 
 def test_a_queue_page_costs_the_same_with_5_and_50_items(mod_client, thread, django_assert_max_num_queries):
