@@ -145,8 +145,9 @@ DISCUSSIONS: dict[str, list[Post]] = {
             "bank-5",
             "jonas",
             25,
-            "First time commenting. The bank's own forecast is at https://example.org/outlook "
-            "and it expects inflation at target by next spring.",
+            "First time commenting. They come out in two weeks, and the bank's own forecast "
+            "(https://example.org/outlook) expects inflation at target by next spring.",
+            reply_to="bank-3",
             held=True,
         ),
     ],

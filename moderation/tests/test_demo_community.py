@@ -81,6 +81,7 @@ def test_a_held_comment_and_a_reported_one_wait_for_the_moderators(first_run):
     assert queues.sizes() == {"pending": 1, "reported": 1, "unmoderated": 1}
     held = Comment.objects.get(status=Comment.Status.HELD)
     assert held.author.username == "jonas" and held.thread.article.slug == "reserve-bank-holds-rates"
+    assert held.parent.author.username == "aiko"  # the queue shows the question it answers
     decision = ModerationDecision.objects.get(comment=held, is_current=True)
     assert (decision.source, decision.action) == ("pipeline", "hold")  # held by the checks, as for anyone
     report = Report.objects.get()
