@@ -93,14 +93,16 @@
     root.querySelectorAll("textarea[maxlength]").forEach(addCounter);
   }
 
-  // --- The current section, in view in the header's scrolling section bar ------------------------
+  // --- The current page's link, in view in a bar that scrolls sideways (sections, queue tabs) -------
 
-  function showCurrentSection() {
-    var bar = document.querySelector(".site-nav ul");
-    var current = bar && bar.querySelector('[aria-current="page"]');
-    if (!current || bar.scrollWidth <= bar.clientWidth) return;
-    var item = current.parentElement;  // scrollLeft only: the page itself never moves
-    bar.scrollLeft = item.offsetLeft - bar.offsetLeft - (bar.clientWidth - item.offsetWidth) / 2;
+  function showCurrentLinks() {
+    document.querySelectorAll(".site-nav ul, .queue-tabs ul").forEach(function (bar) {
+      var current = bar.querySelector('[aria-current="page"]');
+      if (!current || bar.scrollWidth <= bar.clientWidth) return;
+      var item = current.closest("li").getBoundingClientRect(), shown = bar.getBoundingClientRect();
+      // Centred, by scrollLeft alone: the page itself never moves.
+      bar.scrollLeft += item.left - shown.left - (bar.clientWidth - item.width) / 2;
+    });
   }
 
   function enhance(root) {
@@ -111,7 +113,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document);
-    showCurrentSection();
+    showCurrentLinks();
     window.setInterval(function () { relativeTimes(document); }, 30000);
   });
   // Fragments htmx brings in (replies, reply forms, more comments, a compose box after posting).

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.browser.plugin import screenshot
+from tests.browser.test_discussion import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,16 +21,16 @@ ARTICLE = "/articles/heatwave-halvern-electricity-demand-record/"
 # Geometry read in the page: what overflows sideways, and where the header, its bar and main start.
 LAYOUT = """() => {
   const box = (selector) => document.querySelector(selector).getBoundingClientRect();
-  const main = document.querySelector("main");
-  const tops = (list) => new Set([...list.children].map((li) => Math.round(li.getBoundingClientRect().top)));
+  const top = (item) => Math.round(item.getBoundingClientRect().top);
+  const rows = (list) => new Set([...list.children].map(top)).size;
   return {
     width: window.innerWidth,
     scrollWidth: document.documentElement.scrollWidth,
     headerBottom: box(".site-header").bottom,
     barHeight: box(".site-header__bar").height,
-    navHeight: box(".site-nav").height,
-    navWraps: tops(document.querySelector(".site-nav ul")).size > 1,
-    mainPaddingTop: parseFloat(getComputedStyle(main).paddingTop),
+    // The section bar, and a moderation page's queue tabs: one line each, scrolling sideways if need be.
+    barRows: [...document.querySelectorAll(".site-nav ul, .queue-tabs ul")].map(rows),
+    mainPaddingTop: parseFloat(getComputedStyle(document.querySelector("main")).paddingTop),
   };
 }"""
 
@@ -44,7 +45,7 @@ def demo_passwords() -> dict[str, str]:
 def check_layout(page, kind: str) -> dict:
     layout = page.evaluate(LAYOUT)
     assert layout["scrollWidth"] <= layout["width"], f"{page.url} scrolls sideways: {layout}"
-    assert not layout["navWraps"], f"the section bar wraps on {page.url}"
+    assert set(layout["barRows"]) == {1}, f"a bar of links wraps on {page.url}: {layout}"
     assert layout["mainPaddingTop"] >= 16, "main's own padding keeps the content off the header rule"
     if kind == "phone":
         # One line for the name, search and account (~50 px), one for the sections: ~100 px in all.
@@ -67,15 +68,12 @@ def test_every_kind_of_page_fits_the_screen(live_server, browser, demo_passwords
         check_layout(page, kind)
         screenshot(page, f"404-{kind}")
 
-        page.goto(live_server.url + "/accounts/login/")
-        page.get_by_label("Username").fill("moderator")
-        page.get_by_label("Password").fill(demo_passwords["moderator"])
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state()
+        log_in(page, live_server.url, "moderator", demo_passwords["moderator"])
         page.goto(live_server.url + "/moderation/queue/pending/")
         page.get_by_text("First time commenting.").wait_for()
         assert page.get_by_text("In reply to Aiko Tanaka").is_visible()  # the question it answers
         check_layout(page, kind)
+
         screenshot(page, f"moderation-queue-{kind}")
         page.goto(live_server.url + "/moderation/queue/reported/")
         assert page.get_by_text("In reply to").count() == 0  # a top-level comment: nothing it answers
@@ -84,18 +82,23 @@ def test_every_kind_of_page_fits_the_screen(live_server, browser, demo_passwords
         context.close()
 
 
-def test_the_phone_header_searches_through_a_link_and_keeps_the_current_section_in_view(
+def test_on_a_phone_search_is_a_link_and_the_current_section_and_tab_stay_in_view(
     live_server, browser, demo_passwords
 ):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
+        log_in(page, live_server.url, "moderator", demo_passwords["moderator"])
         page.goto(live_server.url + "/section/culture/")
         assert not page.locator(".site-search").is_visible()
         current = page.locator('.site-nav a[aria-current="page"]')
         page.wait_for_function("document.querySelector('.site-nav ul').scrollLeft > 0")
         box, bar = current.bounding_box(), page.locator(".site-nav ul").bounding_box()
         assert bar["x"] <= box["x"] and box["x"] + box["width"] <= bar["x"] + bar["width"]
+        page.goto(live_server.url + "/moderation/queue/rejected/")  # as moderator: the last tab, in view
+        tab = page.locator('.queue-tabs a[aria-current="page"]').bounding_box()
+        tabs = page.locator(".queue-tabs ul").bounding_box()
+        assert tabs["x"] <= tab["x"] and tab["x"] + tab["width"] <= tabs["x"] + tabs["width"]
         page.get_by_role("link", name="Search articles").click()
         page.wait_for_url(re.compile(r"/search/$"))
         assert page.get_by_role("searchbox").is_visible()
