@@ -362,6 +362,7 @@ def test_reporting_a_comment_inside_the_embed(client, alice, story_thread):
     assert_frameable(form)
     html = form.content.decode()
     assert "site-header" not in html and "Report a comment" in html
+    assert '<fieldset class="field">\n  <legend>What is wrong with this comment?</legend>' in html  # radios
     assert f'href="/embed/discussions/comments/{comment.pk}/#c{comment.pk}">Cancel' in html
 
     response = client.post(report_url, {"reason": "spam", "note": "An advert"})
