@@ -20,6 +20,7 @@ from discussions.formatting import mentioned_usernames, render_comment
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 from moderation import audit
 from moderation import pipeline as moderation
+from moderation.queues import announce_change as announce_queue_change
 
 User = get_user_model()
 PUBLISHED = Comment.Status.PUBLISHED
@@ -325,7 +326,10 @@ def delete_own_comment(user, comment: Comment) -> Comment:
     _own_comment(user, comment)
     if comment.is_tombstone:
         return comment
-    return set_status(comment, Comment.Status.DELETED)
+    with transaction.atomic():
+        set_status(comment, Comment.Status.DELETED)
+        announce_queue_change()  # it leaves whichever moderation queue it waited in
+    return comment
 
 
 def react(user, comment: Comment) -> Comment:

@@ -1,9 +1,10 @@
 """Embed pages, under /embed/ (and /embed.js through embed.root_urls).
 
-`account_urls` and `discussion_urls` are the embed twins of the accounts and discussions
-pages a reader reaches from the discussion: same names, compact templates, frameable, and
-redirecting back into the embed.  `embed.framed_urls` maps the `accounts:` and
-`discussions:` names onto them while an embed page is built (see embed.framing).
+`account_urls`, `discussion_urls` and `moderation_urls` are the embed twins of the accounts,
+discussions and moderation pages a reader reaches from the discussion: same names, compact
+templates, frameable, and redirecting back into the embed.  `embed.framed_urls` maps the
+`accounts:`, `discussions:` and `moderation:` names onto them while an embed page is built
+(see embed.framing).
 """
 
 from django.urls import include, path
@@ -31,6 +32,10 @@ discussion_urls = [
     path("comments/<int:comment_id>/feature/", views.feature, name="feature"),
 ]
 
+moderation_urls = [
+    path("comments/<int:comment_id>/report/", views.report, name="report"),
+]
+
 app_name = "embed"
 
 urlpatterns = [
@@ -38,4 +43,5 @@ urlpatterns = [
     path("thread/", views.story_thread, name="story"),
     path("accounts/", include((account_urls, "accounts"))),
     path("discussions/", include((discussion_urls, "discussions"))),
+    path("moderation/", include((moderation_urls, "moderation"))),
 ]

@@ -30,6 +30,7 @@ from discussions import views as discussion_views
 from discussions.models import Comment, Thread
 from embed import stories
 from embed.framing import error_page, framed
+from moderation import views as moderation_views
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "embed" / "embed.js"
 THREAD_CREATION_PERIOD = 60 * 60
@@ -216,6 +217,12 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
         messages.success(request, "Your comment is deleted. Replies to it stay in the thread.")
         return redirect("discussions:thread", comment.thread_id)
     return render(request, "embed/delete.html", {"comment": comment})
+
+
+@framed
+def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
+    """The site's report form and its rules (moderation.views.report), in the iframe."""
+    return moderation_views.report(request, comment_id, template_name="embed/report.html")
 
 
 # Their pages are fragments (htmx) or redirects, which the embed URL map keeps in the embed.

@@ -2,7 +2,8 @@
 
 A page costs the same number of queries whatever its length: the page of rows (keyset-paginated
 on the decision's time for the decision queues, bounded page numbers for the reported queue,
-whose order is a count), then one query each for the checks' decisions, the open reports, their
+whose order is a count; joined to each reply's parent and its author, which the item quotes),
+then one query each for the checks' decisions, the open reports, their
 notes, the authors' trust records, their bans and their warnings.
 """
 
@@ -389,7 +390,9 @@ def _reported_page(queue: Queue, article_id: int | None, page: int) -> QueuePage
     page = min(max(page, 1), MAX_REPORTED_PAGES)
     start = (page - 1) * PAGE_SIZE
     comments = list(
-        rows("reported", article_id).select_related("thread__article")[start : start + PAGE_SIZE + 1]
+        rows("reported", article_id).select_related("thread__article", "parent__author")[
+            start : start + PAGE_SIZE + 1
+        ]
     )
     more = len(comments) > PAGE_SIZE and page < MAX_REPORTED_PAGES
     comments = comments[:PAGE_SIZE]
@@ -406,7 +409,9 @@ def load_page(name: str, article_id: int | None = None, after: str = "", page: i
     if name == "reported":
         return _reported_page(queue, article_id, page)
     found = _after(rows(name, article_id), parse_cursor(after), queue.oldest_first)
-    decisions = list(found.select_related("comment__thread__article")[: PAGE_SIZE + 1])
+    decisions = list(
+        found.select_related("comment__thread__article", "comment__parent__author")[: PAGE_SIZE + 1]
+    )
     more = len(decisions) > PAGE_SIZE
     decisions = decisions[:PAGE_SIZE]
     comments = [d.comment for d in decisions]
@@ -426,7 +431,7 @@ def sizes(article_id: int | None = None) -> dict[str, int]:
 def newest_marker(name: str, article_id: int | None = None) -> int:
     """The newest entry into a queue so far: a decision's id, or an open report's for the reported queue."""
     if name == "reported":
-        found = Report.objects.filter(resolved_at__isnull=True)
+        found = selectors.open_reports()
         if article_id:
             found = found.filter(comment__thread__article_id=article_id)
         return found.aggregate(newest=Max("id"))["newest"] or 0
@@ -436,7 +441,7 @@ def newest_marker(name: str, article_id: int | None = None) -> int:
 def arrived_since(name: str, marker: int, article_id: int | None = None) -> int:
     """Items that entered the queue after the page showing `marker` was loaded."""
     if name == "reported":
-        found = Report.objects.filter(resolved_at__isnull=True, id__gt=marker)
+        found = selectors.open_reports().filter(id__gt=marker)
         if article_id:
             found = found.filter(comment__thread__article_id=article_id)
         return found.values("comment_id").distinct().count()

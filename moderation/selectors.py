@@ -67,11 +67,22 @@ def unreviewed_queue() -> QuerySet[ModerationDecision]:
     )
 
 
+# Reported comments wait for a moderator while readers can see them or they are held.  One its
+# author has deleted (or that was rejected) leaves nothing to decide; its reports are kept, open.
+REPORTED_STATUSES = (Comment.Status.PUBLISHED, Comment.Status.HELD)
+
+
+def open_reports() -> QuerySet[Report]:
+    """Unresolved reports on comments still waiting in the reported queue."""
+    return Report.objects.filter(resolved_at__isnull=True, comment__status__in=REPORTED_STATUSES)
+
+
 def reported_queue() -> QuerySet[Comment]:
     """Comments with open reports, most reported first, with counts and the first report's time."""
     return (
         Comment.objects.filter(
-            Exists(Report.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True))
+            Exists(Report.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True)),
+            status__in=REPORTED_STATUSES,
         )
         .annotate(
             open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)),

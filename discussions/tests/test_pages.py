@@ -1,6 +1,7 @@
 """Reading and posting through HTTP, without JavaScript: plain links and forms."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -23,6 +24,22 @@ def test_anonymous_reader_sees_comments_and_an_invitation(client, alice, article
     assert "1 comment" in html and "<strong>thoughtful</strong>" in html
     assert "Alice Martin" in html
     assert "to join the discussion" in html and 'name="body"' not in html
+
+
+def test_comment_times_carry_the_date_and_zone_a_cached_page_can_keep(
+    client, alice, article, thread, settings
+):
+    settings.TIME_ZONE = "Europe/Paris"
+    comment = services.post_comment(alice, thread, "A point.")
+    moment = datetime(2026, 1, 5, 8, 7, tzinfo=UTC)
+    Comment.objects.filter(pk=comment.pk).update(created_at=moment)
+    html = page(client, article.get_absolute_url())
+    assert (
+        '<time datetime="2026-01-05T09:07:00+01:00" title="Monday 5 January 2026, 09:07 CET" data-relative>'
+        "5 Jan 2026, 09:07 CET</time>"
+    ) in html
+    assert " ago<" not in html  # "3 minutes ago" is the reader's browser's to say (static/js/enhancements.js)
+    assert '<script src="/static/js/enhancements.js" defer></script>' in html
 
 
 def test_post_a_comment_with_the_form(client, alice, article, thread):

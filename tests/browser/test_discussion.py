@@ -27,10 +27,11 @@ def sign_up(page, base: str, username: str) -> None:
     page.goto(base + link[link.index("/accounts/") :])
 
 
-def log_in(page, base: str, username: str) -> None:
+def log_in(page, base: str, username: str, password: str | None = None) -> None:
+    """Log in as `username`, with make_user's password unless told another."""
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("a-long-test-password-1")
+    page.get_by_label("Password").fill(password or "a-long-test-password-1")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
 
