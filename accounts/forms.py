@@ -1,8 +1,10 @@
 """Account forms.  All render through templates/includes/form_fields.html."""
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Value
@@ -85,6 +87,11 @@ class PasswordResetRequestForm(ThrottledFormMixin, auth_forms.PasswordResetForm)
             if not verdict.allowed:
                 self.refuse(verdict)
         return cleaned
+
+    def save(self, **kwargs) -> None:  # type: ignore[override]
+        """The link's scheme and host come from SITE_URL, never from the request's Host header."""
+        site = urlsplit(settings.SITE_URL)
+        super().save(**{**kwargs, "domain_override": site.netloc, "use_https": site.scheme == "https"})
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

@@ -82,7 +82,8 @@ def send_verification_email(request: HttpRequest, user: User) -> bool:
     context = {
         "user": user,
         "site_name": settings.SITE_NAME,
-        "url": request.build_absolute_uri(reverse("accounts:confirm-email", args=[make_token(user)])),
+        # From SITE_URL, never the request's Host: a forged Host must not put its own link in the email.
+        "url": settings.SITE_URL + reverse("accounts:confirm-email", args=[make_token(user)]),
         "days": MAX_AGE.days,
     }
     subject = " ".join(render_to_string("accounts/email/verify_subject.txt", context).split())

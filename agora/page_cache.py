@@ -61,8 +61,15 @@ def bump_generation(scope: str = SITE_SCOPE) -> None:
         cache.set(_generation_key(scope), _fresh_generation(), timeout=None)
 
 
-def path_digest(request: HttpRequest) -> str:
-    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+def request_digest(request: HttpRequest) -> str:
+    """What a cached response is keyed on: scheme, host and path with its query.
+
+    The host and scheme are part of it because pages hold absolute URLs built from the request
+    (canonical links, sitemaps, feeds, the API's `url` fields): an entry stored through one allowed
+    host must never answer a request for another.
+    """
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return hashlib.sha256(address.encode()).hexdigest()
 
 
 class _LocalCopies:
@@ -165,7 +172,7 @@ def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope:
                 return view(request, *args, **kwargs)
             extra_scope = scope(**kwargs) if scope else None
             generations = current_generations(SITE_SCOPE, *([extra_scope] if extra_scope else []))
-            key = f"page:{'.'.join(map(str, generations))}:{path_digest(request)}"
+            key = f"page:{'.'.join(map(str, generations))}:{request_digest(request)}"
             return serve_cached(key, "X-Page-Cache", lambda: view(request, *args, **kwargs))
 
         return wrapped

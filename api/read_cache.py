@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from agora.page_cache import SITE_SCOPE, current_generations, path_digest, serve_cached
+from agora.page_cache import SITE_SCOPE, current_generations, request_digest, serve_cached
 
 THREAD_COMMENTS = re.compile(r"^/api/v1/threads/(\d+)/comments$")
 COMMENT_REPLIES = re.compile(r"^/api/v1/comments/(\d+)/replies$")
@@ -67,7 +67,7 @@ def _cache_key(request: HttpRequest) -> str | None:
     if thread_id is None:
         return None
     site, thread = current_generations(SITE_SCOPE, thread_scope(thread_id))
-    return f"api:read:{site}.{thread}:{path_digest(request)}"
+    return f"api:read:{site}.{thread}:{request_digest(request)}"
 
 
 def serve(request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse]) -> HttpResponse:
