@@ -15,12 +15,12 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 SITE_SCOPE = "site"
 
@@ -61,14 +61,27 @@ def bump_generation(scope: str = SITE_SCOPE) -> None:
         cache.set(_generation_key(scope), _fresh_generation(), timeout=None)
 
 
+def keep_query(request: HttpRequest, params: Collection[str]) -> None:
+    """Reduce the request's query to `params`, in a fixed order, before it is keyed and answered.
+
+    Anything else (utm_source, a cache buster) cannot change the page, so it must not make a key of
+    its own; and the view only sees what the key names, so a cached page can never depend on more.
+    """
+    kept = QueryDict(mutable=True)
+    for name in sorted(params):
+        if name in request.GET:
+            kept.setlist(name, request.GET.getlist(name))
+    request.GET = kept
+
+
 def request_digest(request: HttpRequest) -> str:
-    """What a cached response is keyed on: scheme, host and path with its query.
+    """What a cached response is keyed on: scheme, host, path and query (request.GET).
 
     The host and scheme are part of it because pages hold absolute URLs built from the request
     (canonical links, sitemaps, feeds, the API's `url` fields): an entry stored through one allowed
     host must never answer a request for another.
     """
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{request.GET.urlencode()}"
     return hashlib.sha256(address.encode()).hexdigest()
 
 
@@ -159,10 +172,16 @@ def _cacheable(request: HttpRequest) -> bool:
 ScopeFunction = Callable[..., str | None]
 
 
-def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope: ScopeFunction | None = None):
+def cache_public_page(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    scope: ScopeFunction | None = None,
+    query: Collection[str] = (),
+):
     """Serve anonymous GETs of `view` from the cache; logged-in users always get a fresh page.
 
-    `scope(**view_kwargs)` may name a finer generation the page also depends on.
+    `scope(**view_kwargs)` may name a finer generation the page also depends on.  `query`: the
+    query parameters the page reads; the others are dropped (keep_query) before it is keyed.
     """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -170,6 +189,7 @@ def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope:
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
+            keep_query(request, query)
             extra_scope = scope(**kwargs) if scope else None
             generations = current_generations(SITE_SCOPE, *([extra_scope] if extra_scope else []))
             key = f"page:{'.'.join(map(str, generations))}:{request_digest(request)}"

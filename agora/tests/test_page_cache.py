@@ -59,3 +59,34 @@ def test_api_reads_cached_through_another_host_do_not_answer_the_canonical_one(t
 
     assert response["X-Api-Cache"] == "miss"
     assert response.json()["comments"][0]["url"].startswith("http://testserver/")
+
+
+def test_unknown_query_parameters_are_served_the_cached_page(db):
+    article = build_article("Harbour talks resume")
+    client = Client()
+    for url in ("/", article.get_absolute_url(), "/feeds/latest.rss"):
+        assert client.get(url)["X-Page-Cache"] == "miss"
+        assert client.get(url, {"utm_source": "mail", "x": "1"})["X-Page-Cache"] == "hit"
+        assert client.get(url, {"cache_buster": "2"})["X-Page-Cache"] == "hit"
+
+
+def test_the_parameters_a_page_reads_still_key_it(db):
+    article = build_article("Harbour talks resume")
+    client = Client()
+    url = article.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    oldest = client.get(url, {"sort": "oldest", "utm_source": "mail"})
+    assert oldest["X-Page-Cache"] == "miss"
+    assert client.get(url, {"utm_source": "feed", "sort": "oldest"})["X-Page-Cache"] == "hit"
+    assert client.get("/search/", {"q": "harbour"})["X-Page-Cache"] == "miss"
+    assert "Harbour talks resume" in client.get("/search/", {"q": "harbour", "ref": "x"}).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unknown_query_parameters_are_served_the_cached_api_read(alice, thread):
+    services.post_comment(alice, thread, "First")
+    url = f"{API}/threads/{thread.pk}/comments"
+    client = Client()
+    assert client.get(url, {"sort": "oldest"})["X-Api-Cache"] == "miss"
+    assert client.get(url, {"sort": "oldest", "nonce": "1"})["X-Api-Cache"] == "hit"
+    assert client.get(url, {"sort": "newest", "nonce": "1"})["X-Api-Cache"] == "miss"
