@@ -59,6 +59,15 @@ class CommentingState:
         return ", ".join(parts) or "open"
 
 
+NO_THREAD = "There is no such discussion."
+
+
+def _require_public(thread: Thread) -> None:
+    """A thread readers cannot see (a draft's, an embargoed article's) takes nothing, as if absent."""
+    if not thread.is_public:
+        raise CommentError("not_found", NO_THREAD, status=404)
+
+
 def thread_for_article(article: Article) -> Thread:
     thread, _ = Thread.objects.get_or_create(article=article, defaults={"title": article.headline})
     thread.article = article  # already loaded; saves a query wherever the thread needs it
@@ -137,6 +146,7 @@ def post_comment(
 
     The comment returned has `replayed` True when it was posted earlier under the same client_key.
     """
+    _require_public(thread)
     if client_key:
         existing = Comment.objects.filter(author=author, client_key=client_key).first()
         if existing is not None:
@@ -223,6 +233,7 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft
     saved), and one saved anyway after the warning is held.
     """
     _own_comment(user, comment)
+    _require_public(comment.thread)
     if comment.is_tombstone or comment.status == Comment.Status.REJECTED:
         raise CommentError("gone", "This comment can no longer be edited.", status=409)
     window = timedelta(seconds=settings.COMMENT_EDIT_WINDOW_SECONDS)
@@ -285,6 +296,7 @@ def delete_own_comment(user, comment: Comment) -> Comment:
 
 def react(user, comment: Comment) -> Comment:
     """Give a comment one "Respect"; a second one from the same reader is refused."""
+    _require_public(comment.thread)
     if not comment.is_public:
         raise CommentError("gone", "This comment is not available.", status=409)
     if comment.author_id == user.pk:

@@ -26,13 +26,21 @@ def comment_url(comment: Comment) -> str:
 
 def _public_comment(comment_id: int) -> Comment:
     comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
-    if not comment.is_public and not comment.is_tombstone:
+    if (not comment.is_public and not comment.is_tombstone) or not comment.thread.is_public:
         raise Http404("This comment is not public.")
     return comment
 
 
-def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
+def public_thread(thread_id: int) -> Thread:
+    """The thread, with its article; a 404 as for a missing one when readers cannot see it (is_public)."""
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    if not thread.is_public:
+        raise Http404("No thread here.")
+    return thread
+
+
+def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
+    thread = public_thread(thread_id)
     if thread.article_id:
         return redirect(thread.get_absolute_url())
     return render(request, "discussions/thread_page.html", {"thread": thread})
@@ -136,7 +144,7 @@ def _compose(request: HtmxRequest, context: dict, status: int) -> HttpResponse:
 @login_required
 @require_POST
 def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    thread = public_thread(thread_id)
     parent_id = request.POST.get("parent")
     parent = None
     if parent_id:
@@ -182,6 +190,8 @@ def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
 @login_required
 def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if not comment.thread.is_public:
+        raise Http404("No comment here.")
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only edit your own comments.")
     form, nudge, status = submit_edit(request, comment)
@@ -225,6 +235,8 @@ def after_editing(request: HtmxRequest, comment: Comment, permalink: str, thread
 @login_required
 def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if not comment.thread.is_public:
+        raise Http404("No comment here.")
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only delete your own comments.")
     if request.method == "POST":
@@ -270,7 +282,7 @@ def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse
     `?after=ID` (or the Last-Event-ID header) is the newest comment the page has; the first
     event tells how many published comments it missed, so a reconnect loses nothing.
     """
-    thread = get_object_or_404(Thread, pk=thread_id)
+    thread = public_thread(thread_id)
     last_seen = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
     after = int(last_seen) if last_seen.isdigit() else 0
     missed = selectors.new_comment_count(thread, after) if after else 0

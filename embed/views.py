@@ -86,9 +86,7 @@ def story_thread(request: HtmxRequest) -> HttpResponse:
 
 @framed
 def thread_page(request: HtmxRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    if thread.article is not None and not thread.article.is_published:
-        raise Http404("Not published.")
+    thread = discussion_views.public_thread(thread_id)
     return render(
         request, "embed/thread.html", {"thread": thread, "live_updates": settings.EMBED_LIVE_UPDATES}
     )
@@ -160,7 +158,7 @@ def signup(request: HtmxRequest) -> HttpResponse:
 
 def _public_comment(comment_id: int) -> Comment:
     comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
-    if not comment.is_public and not comment.is_tombstone:
+    if (not comment.is_public and not comment.is_tombstone) or not comment.thread.is_public:
         raise Http404("This comment is not public.")
     return comment
 
@@ -212,7 +210,7 @@ def _post_and_return(request: HtmxRequest, thread: Thread, parent: Comment | Non
 @login_required
 @require_POST
 def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    thread = discussion_views.public_thread(thread_id)
     parent_id = request.POST.get("parent", "")
     parent = None
     if parent_id:
@@ -272,6 +270,8 @@ def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
 
 def _own_comment(request: HtmxRequest, comment_id: int, action: str) -> Comment:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if not comment.thread.is_public:
+        raise Http404("No comment here.")
     if comment.author_id != request.user.pk:
         raise PermissionDenied(f"You can only {action} your own comments.")
     return comment

@@ -16,6 +16,7 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import make_user
+from embed import stories
 from embed.tests.conftest import STORY, local_targets, open_story
 from embed.urls import discussion_urls
 
@@ -87,7 +88,7 @@ def test_an_unpublished_article_has_no_discussion_yet(client):
     build_article("Harbour talks resume", canonical_url=STORY, status=Article.Status.DRAFT)
     response = open_story(client)
     assert response.status_code == 404
-    assert "open when it is published" in response.content.decode()
+    assert stories.NO_DISCUSSION in response.content.decode()
     assert not Thread.objects.exists()
 
 
