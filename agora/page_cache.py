@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -67,11 +68,8 @@ def keep_query(request: HttpRequest, params: Collection[str]) -> None:
     Anything else (utm_source, a cache buster) cannot change the page, so it must not make a key of
     its own; and the view only sees what the key names, so a cached page can never depend on more.
     """
-    kept = QueryDict(mutable=True)
-    for name in sorted(params):
-        if name in request.GET:
-            kept.setlist(name, request.GET.getlist(name))
-    request.GET = kept
+    kept = [(name, value) for name in sorted(params) for value in request.GET.getlist(name)]
+    request.GET = QueryDict(urlencode(kept), encoding=request.encoding)
 
 
 def request_digest(request: HttpRequest) -> str:

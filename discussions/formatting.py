@@ -31,6 +31,8 @@ def mentioned_usernames(text: str) -> list[str]:
 
 
 def _inline(text: str, mention_url: Callable[[str], str | None]) -> str:
+    """One block's text as HTML.  Links and mentions are set aside as NUL-delimited placeholders
+    while the emphasis rules run (render_comment removes any NUL the text itself held)."""
     html: str = escape(text)
     placeholders: list[str] = []
 
@@ -57,7 +59,12 @@ def _inline(text: str, mention_url: Callable[[str], str | None]) -> str:
 
 
 def render_comment(text: str, mention_url: Callable[[str], str | None] = lambda name: None) -> str:
-    """Turn a comment's text into sanitised HTML."""
+    """Turn a comment's text into sanitised HTML.
+
+    Any text renders.  NUL characters are dropped (the placeholders use them; requests holding one
+    are refused before they get here, agora.middleware.input).
+    """
+    text = text.replace("\x00", "")
     blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
     parts = []
     for block in blocks:

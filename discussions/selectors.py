@@ -7,9 +7,11 @@ replies come from `replies_page` with a path cursor ("Show N more replies").
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
 
 from discussions.models import Comment, Reaction, Thread
 
@@ -62,26 +64,32 @@ def _cursor_of(comment: Comment, sort: str) -> str:
     return f"{comment.created_at.isoformat()}~{comment.pk}"
 
 
-def _after_cursor(queryset: QuerySet[Comment], sort: str, cursor: str | None) -> QuerySet[Comment]:
-    if not cursor or "~" not in cursor:
-        return queryset
+def decode_cursor(sort: str, cursor: str) -> tuple[int | datetime, int] | None:
+    """The position a next_cursor of `sort` names: (reaction count or time, id); None for anything
+    that is not one (malformed, or a well-formed impossible date such as 30 February)."""
     value, _, pk_text = cursor.rpartition("~")
-    if not pk_text.isdigit():
-        return queryset
-    pk = int(pk_text)
+    if not pk_text.isdecimal():  # (isdigit() admits "²", which int() refuses)
+        return None
     if sort == "reacted":
-        if not value.isdigit():
-            return queryset
-        count = int(value)
-        return queryset.filter(Q(reaction_count__lt=count) | Q(reaction_count=count, id__lt=pk))
-    from django.utils.dateparse import parse_datetime
+        return (int(value), int(pk_text)) if value.isdecimal() else None
+    try:
+        when = parse_datetime(value.replace(" ", "+"))
+    except ValueError:
+        return None
+    return (when, int(pk_text)) if when is not None else None
 
-    when = parse_datetime(value.replace(" ", "+"))
-    if when is None:
+
+def _after_cursor(queryset: QuerySet[Comment], sort: str, cursor: str | None) -> QuerySet[Comment]:
+    """The comments after `cursor`; all of them when it names no position (the first page)."""
+    position = decode_cursor(sort, cursor) if cursor else None
+    if position is None:
         return queryset
+    value, pk = position
+    if sort == "reacted":
+        return queryset.filter(Q(reaction_count__lt=value) | Q(reaction_count=value, id__lt=pk))
     if sort == "oldest":
-        return queryset.filter(Q(created_at__gt=when) | Q(created_at=when, id__gt=pk))
-    return queryset.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=pk))
+        return queryset.filter(Q(created_at__gt=value) | Q(created_at=value, id__gt=pk))
+    return queryset.filter(Q(created_at__lt=value) | Q(created_at=value, id__lt=pk))
 
 
 def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment]]:

@@ -148,7 +148,7 @@ def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
     parent_id = request.POST.get("parent")
     parent = None
     if parent_id:
-        parent = Comment.objects.filter(pk=parent_id if parent_id.isdigit() else 0).first()
+        parent = Comment.objects.filter(pk=parent_id if parent_id.isdecimal() else 0).first()
         if parent is None:
             form = CommentForm(request.POST)
             form.is_valid()
@@ -284,7 +284,7 @@ def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse
     """
     thread = public_thread(thread_id)
     last_seen = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
-    after = int(last_seen) if last_seen.isdigit() else 0
+    after = int(last_seen) if last_seen.isdecimal() else 0
     missed = selectors.new_comment_count(thread, after) if after else 0
     preface = [f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"] if missed else []
     return event_stream(thread_channel(thread.pk), preface)

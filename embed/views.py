@@ -214,7 +214,7 @@ def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
     parent_id = request.POST.get("parent", "")
     parent = None
     if parent_id:
-        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdigit() else 0).first()
+        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdecimal() else 0).first()
         if parent is None:
             form = CommentForm(request.POST)
             form.is_valid()
