@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from accounts import throttle
+from accounts import login_guard, throttle
 from accounts.models import User
 
 
@@ -21,12 +21,12 @@ class ThrottledFormMixin:
 
     retry_after = 0
 
-    def refusal(self, verdict) -> ValidationError:
+    def refusal(self, verdict, message: str = "") -> ValidationError:
         self.retry_after = verdict.retry_after
-        return ValidationError(throttle.too_many_message(verdict), code="throttled")
+        return ValidationError(message or throttle.too_many_message(verdict), code="throttled")
 
-    def refuse(self, verdict) -> None:
-        raise self.refusal(verdict)
+    def refuse(self, verdict, message: str = "") -> None:
+        raise self.refusal(verdict, message)
 
     @property
     def throttled(self) -> bool:
@@ -66,12 +66,23 @@ class LoginForm(ThrottledFormMixin, auth_forms.AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
-        # Count before the password is checked, so a refused attempt costs no hashing.
-        if username and password:
-            verdict = throttle.login_attempt(self.request, username)
-            if not verdict.allowed:
-                self.refuse(verdict)
-        return super().clean()
+        if not (username and password):
+            return super().clean()
+        # Refused before the password is checked, so a refused attempt costs no hashing and tells nothing.
+        verdict = throttle.login_attempt(self.request, username)
+        if not verdict.allowed:
+            self.refuse(verdict)
+        guarded = login_guard.check(self.request, username)
+        if not guarded.allowed:
+            self.refuse(guarded, login_guard.refusal_message(guarded))
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                login_guard.failed(self.request, username)
+            raise
+        login_guard.succeeded(self.request, self.get_user())
+        return cleaned
 
 
 class PasswordResetRequestForm(ThrottledFormMixin, auth_forms.PasswordResetForm):
