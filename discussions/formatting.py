@@ -18,7 +18,11 @@ LINK_REL = "nofollow ugc noopener"
 
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_.+-]{1,150})")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)")
-_BARE_URL = re.compile(r"(?<![\"'=>])\bhttps?://[^\s<]{1,500}[^\s<.,;:!?)\]'\"]")
+# A bare URL ends at a space, a quote or an angle bracket (which the text holds escaped, as &quot;
+# &#x27; &lt; &gt;, since it is escaped first), and never with trailing punctuation.
+_ESCAPED_DELIMITER = r"&(?:quot|#x27|lt|gt);"
+_URL_CHARACTER = rf"(?:(?!{_ESCAPED_DELIMITER})[^\s<\"'«»“”‘’‹›])"
+_BARE_URL = re.compile(rf"(?<![\"'=>])\bhttps?://{_URL_CHARACTER}{{1,500}}(?<![.,;:!?)\]])")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])")
 

@@ -2,6 +2,7 @@
 
 from html import unescape
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +75,27 @@ def test_plain_text_reads_the_same_after_rendering(text):
         return
     visible = unescape(html.removeprefix("<p>").removesuffix("</p>"))
     assert visible == text.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ('He said "https://example.org/a" twice', "He said &quot;"),
+        ("See <https://example.org/a> here", "See &lt;"),
+        ("See 'https://example.org/a' here", "See '"),
+        ("(https://example.org/a)", "("),
+        ("«https://example.org/a»", "«"),
+    ],
+)
+def test_urls_in_quotes_and_brackets_link_the_url_alone(text, shown):
+    html = render_comment(text)
+    hrefs = [value for tag, attrs in parse(html) for name, value in attrs if name == "href"]
+    assert hrefs == ["https://example.org/a"]
+    assert html.startswith(f"<p>{shown}") or unescape(html).startswith(f"<p>{unescape(shown)}")
+
+
+def test_a_url_with_a_query_keeps_its_ampersands():
+    html = render_comment("https://example.org/a?b=1&c=2")
+    assert [v for _, attrs in parse(html) for n, v in attrs if n == "href"] == [
+        "https://example.org/a?b=1&c=2"
+    ]
