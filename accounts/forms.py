@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from accounts import login_guard, throttle
+from accounts import login_guard, throttle, verification
 from accounts.models import User
 
 
@@ -41,9 +41,6 @@ def email_in_use(email: str, exclude_pk: int | None = None) -> bool:
     return queryset.exists()
 
 
-DUPLICATE_EMAIL = "An account already uses this address. Log in or reset your password."
-
-
 class SignupForm(auth_forms.UserCreationForm):
     email = forms.EmailField(
         max_length=254,
@@ -56,10 +53,12 @@ class SignupForm(auth_forms.UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"].strip())
-        if email_in_use(email):
-            raise ValidationError(DUPLICATE_EMAIL, code="duplicate_email")
-        return email
+        return User.objects.normalize_email(self.cleaned_data["email"].strip())
+
+    def _get_validation_exclusions(self) -> set[str]:
+        """The address stays out of the model's unique checks: a taken one is answered like a new one
+        (accounts.views), and the database's constraint still keeps it to one account."""
+        return super()._get_validation_exclusions() | {"email"}  # type: ignore[misc]
 
 
 class LoginForm(ThrottledFormMixin, auth_forms.AuthenticationForm):
@@ -83,6 +82,17 @@ class LoginForm(ThrottledFormMixin, auth_forms.AuthenticationForm):
             raise
         login_guard.succeeded(self.request, self.get_user())
         return cleaned
+
+    def confirm_login_allowed(self, user):
+        """The right password, but an address never confirmed: a new link goes out instead.
+
+        Sign-up tells nobody whether an address already had an account; logging in to an account
+        just signed up, before its owner has followed the link sent to the address, would.
+        """
+        super().confirm_login_allowed(user)
+        if user.email and verification.needs_verification(user):
+            verification.resend_before_login(self.request, user)
+            raise ValidationError(verification.CONFIRM_FIRST, code="unconfirmed")
 
 
 class PasswordResetRequestForm(ThrottledFormMixin, auth_forms.PasswordResetForm):

@@ -24,7 +24,7 @@ def sign_up(page, base: str, username: str) -> None:
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
     link = re.search(r"https?://\S+/accounts/verify/\S+/", mail.outbox[-1].body).group(0)
-    page.goto(base + link[link.index("/accounts/") :])
+    page.goto(base + link[link.index("/accounts/") :])  # confirms the address; then the account logs in
 
 
 def log_in(page, base: str, username: str) -> None:
@@ -46,6 +46,7 @@ def test_sign_up_comment_live_update_react_and_reply(live_server, browser, setti
     try:
         sign_up(carol, base, "carol")
         assert "Your address is confirmed" in carol.content() or "confirmed" in carol.content()
+        log_in(carol, base, "carol")
         # An established reader from here on: a new account's first comments are held for review
         # (moderation/tests cover that path), and this test is about the published ones.
         set_trusted(get_user_model().objects.get(username="carol"))
