@@ -391,11 +391,10 @@ def _production_setting(name: str, **env: str) -> str:
     return result.stdout.strip()
 
 
-def test_production_cookies_are_samesite_none_only_when_publishers_are_configured():
-    assert _production_setting("SESSION_COOKIE_SAMESITE", EMBED_ALLOWED_DOMAINS=".example.org") == "None"
-    assert _production_setting("CSRF_COOKIE_SAMESITE", EMBED_ALLOWED_DOMAINS=".example.org") == "None"
-    assert _production_setting("SESSION_COOKIE_SAMESITE") == "Lax"
-    assert settings.SESSION_COOKIE_SAMESITE == "Lax"  # development: 127.0.0.1 on two ports is same-site
+def test_production_embed_cookies_are_samesite_none_only_when_publishers_are_configured():
+    assert _production_setting("EMBED_COOKIE_SAMESITE", EMBED_ALLOWED_DOMAINS=".example.org") == "None"
+    assert _production_setting("EMBED_COOKIE_SAMESITE") == "Lax"
+    assert settings.EMBED_COOKIE_SAMESITE == "Lax"  # development: 127.0.0.1 on two ports is same-site
 
 
 def test_live_updates_can_be_switched_off_for_embeds(client, story_thread, settings):
