@@ -13,6 +13,7 @@ ones: a same-site frame is sent those), and the cookies its response sets are re
 
 from collections.abc import Callable
 from http.cookies import Morsel
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -27,7 +28,7 @@ EMBED_COOKIES = {
 
 
 def _as_embed_cookie(response: HttpResponse, morsel: Morsel, name: str) -> None:
-    samesite = settings.EMBED_COOKIE_SAMESITE
+    samesite: Literal["Lax", "None"] = "None" if settings.EMBED_COOKIE_SAMESITE == "None" else "Lax"
     response.set_cookie(
         name,
         morsel.value,
