@@ -6,12 +6,12 @@ per-root index range scans), and the reader's own reactions among them.  Further
 replies come from `replies_page` with a path cursor ("Show N more replies").
 """
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 
 from discussions.models import Comment, Reaction, Thread
 
@@ -58,25 +58,26 @@ def _top_level(thread: Thread) -> QuerySet[Comment]:
     )
 
 
+# A cursor is two whole numbers, "N~ID": the reaction count, or the time in microseconds since the
+# epoch, of the last comment shown, and its id.  Every string of that form names a position (CURSOR
+# is the API's pattern for it), so no well-formed cursor can name an impossible date.
+CURSOR = r"^\d{1,17}~\d{1,19}$"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _cursor_of(comment: Comment, sort: str) -> str:
     if sort == "reacted":
         return f"{comment.reaction_count}~{comment.pk}"
-    return f"{comment.created_at.isoformat()}~{comment.pk}"
+    return f"{(comment.created_at - _EPOCH) // _MICROSECOND}~{comment.pk}"
 
 
 def decode_cursor(sort: str, cursor: str) -> tuple[int | datetime, int] | None:
-    """The position a next_cursor of `sort` names: (reaction count or time, id); None for anything
-    that is not one (malformed, or a well-formed impossible date such as 30 February)."""
-    value, _, pk_text = cursor.rpartition("~")
-    if not pk_text.isdecimal():  # (isdigit() admits "²", which int() refuses)
+    """The position a next_cursor of `sort` names, (reaction count or time, id); None when it is not one."""
+    if not re.fullmatch(CURSOR, cursor, flags=re.ASCII):
         return None
-    if sort == "reacted":
-        return (int(value), int(pk_text)) if value.isdecimal() else None
-    try:
-        when = parse_datetime(value.replace(" ", "+"))
-    except ValueError:
-        return None
-    return (when, int(pk_text)) if when is not None else None
+    value, _, pk = cursor.partition("~")
+    return (int(value) if sort == "reacted" else _EPOCH + int(value) * _MICROSECOND), int(pk)
 
 
 def _after_cursor(queryset: QuerySet[Comment], sort: str, cursor: str | None) -> QuerySet[Comment]:
