@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from playwright.sync_api import expect
 
 from articles.tests.conftest import build_article
 from discussions.models import Comment
@@ -76,10 +77,9 @@ def test_sign_up_comment_live_update_react_and_reply(live_server, browser, setti
 
         # Respect, enhanced with htmx: the count changes in place.
         bobs.get_by_role("button", name=re.compile("Respect")).click()
-        carol.wait_for_function(
-            '() => document.querySelector(\'[data-reaction-count] [aria-pressed="true"], '
-            'button[aria-pressed="true"]\') !== null'
-        )
+        expect(
+            carol.locator('[data-reaction-count] [aria-pressed="true"], button[aria-pressed="true"]')
+        ).not_to_have_count(0)
         assert bobs.locator(".reaction__count").inner_text() == "1"
 
         # Reply: the form opens inline, posting lands on the comment's permalink.
