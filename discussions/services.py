@@ -232,7 +232,8 @@ def _replayed(comment: Comment, thread: Thread, body: str, parent: Comment | Non
     if not retry:
         raise CommentError(
             "client_key_reused",
-            "This client_key was already used for another comment: send a new key with a new comment.",
+            "This form (its client_key) already posted a different comment: "
+            "reload the page, or send a new client_key, to post another one.",
             status=409,
         )
     comment.replayed = True
