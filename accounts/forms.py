@@ -1,14 +1,16 @@
 """Account forms.  All render through templates/includes/form_fields.html."""
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from accounts import names, throttle
+from accounts import login_guard, names, throttle, verification
 from accounts.models import User
 
 
@@ -19,12 +21,12 @@ class ThrottledFormMixin:
 
     retry_after = 0
 
-    def refusal(self, verdict) -> ValidationError:
+    def refusal(self, verdict, message: str = "") -> ValidationError:
         self.retry_after = verdict.retry_after
-        return ValidationError(throttle.too_many_message(verdict), code="throttled")
+        return ValidationError(message or throttle.too_many_message(verdict), code="throttled")
 
-    def refuse(self, verdict) -> None:
-        raise self.refusal(verdict)
+    def refuse(self, verdict, message: str = "") -> None:
+        raise self.refusal(verdict, message)
 
     @property
     def throttled(self) -> bool:
@@ -37,9 +39,6 @@ def email_in_use(email: str, exclude_pk: int | None = None) -> bool:
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     return queryset.exists()
-
-
-DUPLICATE_EMAIL = "An account already uses this address. Log in or reset your password."
 
 
 class SignupForm(auth_forms.UserCreationForm):
@@ -60,22 +59,46 @@ class SignupForm(auth_forms.UserCreationForm):
         return username
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"].strip())
-        if email_in_use(email):
-            raise ValidationError(DUPLICATE_EMAIL, code="duplicate_email")
-        return email
+        return User.objects.normalize_email(self.cleaned_data["email"].strip())
+
+    def _get_validation_exclusions(self) -> set[str]:
+        """The address stays out of the model's unique checks: a taken one is answered like a new one
+        (accounts.views), and the database's constraint still keeps it to one account."""
+        return super()._get_validation_exclusions() | {"email"}  # type: ignore[misc]
 
 
 class LoginForm(ThrottledFormMixin, auth_forms.AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
-        # Count before the password is checked, so a refused attempt costs no hashing.
-        if username and password:
-            verdict = throttle.login_attempt(self.request, username)
-            if not verdict.allowed:
-                self.refuse(verdict)
-        return super().clean()
+        if not (username and password):
+            return super().clean()
+        # Refused before the password is checked, so a refused attempt costs no hashing and tells nothing.
+        verdict = throttle.login_attempt(self.request, username)
+        if not verdict.allowed:
+            self.refuse(verdict)
+        guarded = login_guard.check(self.request, username)
+        if not guarded.allowed:
+            self.refuse(guarded, login_guard.refusal_message(guarded))
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                login_guard.failed(self.request, username)
+            raise
+        login_guard.succeeded(self.request, self.get_user())
+        return cleaned
+
+    def confirm_login_allowed(self, user):
+        """The right password, but an address never confirmed: a new link goes out instead.
+
+        Sign-up tells nobody whether an address already had an account; logging in to an account
+        just signed up, before its owner has followed the link sent to the address, would.
+        """
+        super().confirm_login_allowed(user)
+        if user.email and verification.needs_verification(user):
+            verification.resend_before_login(self.request, user)
+            raise ValidationError(verification.CONFIRM_FIRST, code="unconfirmed")
 
 
 class PasswordResetRequestForm(ThrottledFormMixin, auth_forms.PasswordResetForm):
@@ -91,6 +114,11 @@ class PasswordResetRequestForm(ThrottledFormMixin, auth_forms.PasswordResetForm)
             if not verdict.allowed:
                 self.refuse(verdict)
         return cleaned
+
+    def save(self, **kwargs) -> None:  # type: ignore[override]
+        """The link's scheme and host come from SITE_URL, never from the request's Host header."""
+        site = urlsplit(settings.SITE_URL)
+        super().save(**{**kwargs, "domain_override": site.netloc, "use_https": site.scheme == "https"})
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

@@ -26,6 +26,8 @@ LOGIN_PER_USERNAME = Rule("login-user", limit=10, period=5 * 60)
 LOGIN_PER_IP = Rule("login-ip", limit=50, period=5 * 60)
 # Sign-up attempts (also slows probing which addresses already have an account).
 SIGNUP_PER_IP = Rule("signup-ip", limit=10, period=60 * 60)
+# "Someone tried to sign up with your address" emails, per address: nobody can flood an inbox.
+SIGNUP_NOTICE_PER_EMAIL = Rule("signup-notice-email", limit=3, period=60 * 60)
 # Password reset requests: per address, and per mailbox so nobody can flood someone's inbox.
 RESET_PER_IP = Rule("reset-ip", limit=10, period=60 * 60)
 RESET_PER_EMAIL = Rule("reset-email", limit=3, period=60 * 60)
@@ -59,6 +61,10 @@ def login_attempt(request: HttpRequest, username: str) -> Verdict:
 
 def signup_attempt(request: HttpRequest) -> Verdict:
     return check((SIGNUP_PER_IP, client_ip(request)))
+
+
+def signup_notice(email: str) -> Verdict:
+    return check((SIGNUP_NOTICE_PER_EMAIL, digest(email)))
 
 
 def reset_request(request: HttpRequest, email: str) -> Verdict:

@@ -18,12 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from accounts import throttle
 from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
 SALT = "accounts.email-verification"
 MAX_AGE = timedelta(days=3)
+CONFIRM_FIRST = (
+    "Confirm your email address first: open the link we sent you (we have sent a new one, "
+    "at most a few an hour), then log in."
+)
 
 
 class LinkError(Exception):
@@ -82,14 +87,41 @@ def send_verification_email(request: HttpRequest, user: User) -> bool:
     context = {
         "user": user,
         "site_name": settings.SITE_NAME,
-        "url": request.build_absolute_uri(reverse("accounts:confirm-email", args=[make_token(user)])),
+        # From SITE_URL, never the request's Host: a forged Host must not put its own link in the email.
+        "url": settings.SITE_URL + reverse("accounts:confirm-email", args=[make_token(user)]),
         "days": MAX_AGE.days,
     }
-    subject = " ".join(render_to_string("accounts/email/verify_subject.txt", context).split())
-    body = render_to_string("accounts/email/verify_body.txt", context)
+    return _send(user, "accounts/email/verify", context)
+
+
+def _send(user: User, template: str, context: dict) -> bool:
+    """Send `template`_subject.txt and _body.txt to the user; False (and a logged error) when refused."""
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}_body.txt", context)
     try:
         send_mail(subject, body, None, [user.email])
     except (smtplib.SMTPException, OSError):
-        logger.exception("Could not send the confirmation email to user %s", user.pk)
+        logger.exception("Could not send %s to user %s", template, user.pk)
         return False
     return True
+
+
+def resend_before_login(request: HttpRequest, user: User) -> None:
+    """A fresh link for an account whose owner gave the right password before confirming (throttled)."""
+    if throttle.resend_verification(request, user.pk).allowed:
+        send_verification_email(request, user)
+
+
+def send_already_registered_email(request: HttpRequest, email: str) -> bool:
+    """Tell the owner of `email` that someone tried to sign up with it; True when it went out, or was
+    held back because they were told a few times already (the sign-up answer must not differ)."""
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is None or not throttle.signup_notice(email).allowed:
+        return True
+    context = {
+        "user": owner,
+        "site_name": settings.SITE_NAME,
+        "login_url": settings.SITE_URL + reverse("accounts:login"),
+        "reset_url": settings.SITE_URL + reverse("accounts:password-reset"),
+    }
+    return _send(owner, "accounts/email/already_registered", context)

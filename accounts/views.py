@@ -5,19 +5,20 @@ a Retry-After header and a sentence a person can act on.
 """
 
 import json
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
@@ -27,7 +28,6 @@ from django.views.generic.base import ContextMixin
 
 from accounts import roles, services, throttle, verification
 from accounts.forms import (
-    DUPLICATE_EMAIL,
     EraseAccountForm,
     LoginForm,
     PasswordChangeForm,
@@ -54,18 +54,49 @@ def _too_many(response: HttpResponse, retry_after: int) -> HttpResponse:
     return response
 
 
-def _verify_reminder(request: HttpRequest) -> None:
-    messages.info(
-        request,
-        format_html(
-            "Confirm your email address to join the discussion: use the link we sent you, "
-            'or <a href="{}">send a new one</a>.',
-            reverse("accounts:verify-email"),
-        ),
-    )
-
-
 # --- Sign-up and email confirmation ---------------------------------------------------
+#
+# Sign-up answers the same whether the address is new or already has an account, so that nobody
+# learns which addresses do: a new address gets an account and the confirmation link, a taken one
+# an email telling its owner (accounts.verification).  Nobody is logged in by signing up, and an
+# account logs in only once its address is confirmed (LoginForm), so logging in with what was just
+# signed up cannot tell either.
+
+
+def _register(request: HttpRequest, form: SignupForm) -> bool | None:
+    """Make the account, or tell the address's owner it has one; whether the email went out.
+
+    None when the username was taken a moment ago (the form then says so: usernames are public).
+    """
+    email = form.cleaned_data["email"]
+    if email_in_use(email):
+        make_password(form.cleaned_data["password1"])  # the work a new account costs: the same time
+        return verification.send_already_registered_email(request, email)
+    try:
+        with transaction.atomic():
+            user = form.save()
+            roles.assign_default_role(user)
+    except IntegrityError:  # the same address or username signed up a moment ago
+        if email_in_use(email):
+            return verification.send_already_registered_email(request, email)
+        form.add_error("username", "A user with that username already exists.")
+        return None
+    return verification.send_verification_email(request, user)
+
+
+def _tell_to_check_email(request: HttpRequest, email: str, sent: bool) -> None:
+    if sent:
+        messages.success(
+            request,
+            f"We have sent a link to {email}: open it to confirm your address, then log in "
+            "to join the discussion.",
+        )
+    else:
+        messages.warning(
+            request,
+            f"We could not send the email to {email} just now. Log in in a little while: "
+            "we will send the link again.",
+        )
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -80,34 +111,11 @@ def signup(request: HttpRequest) -> HttpResponse:
             return _too_many(render(request, "accounts/signup.html", context), verdict.retry_after)
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                user = form.save()
-                roles.assign_default_role(user)
-        except IntegrityError:  # the same address or username signed up a moment ago
-            if email_in_use(form.cleaned_data["email"]):
-                form.add_error("email", DUPLICATE_EMAIL)
-            else:
-                form.add_error("username", "A user with that username already exists.")
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            if verification.send_verification_email(request, user):
-                messages.success(
-                    request,
-                    f"Welcome, {user.username}. We have sent a link to {user.email}: "
-                    "open it to confirm your address and join the discussion.",
-                )
-            else:
-                messages.warning(
-                    request,
-                    format_html(
-                        "Welcome, {}. We could not send the confirmation email just now; "
-                        '<a href="{}">try again</a> in a little while.',
-                        user.username,
-                        reverse("accounts:verify-email"),
-                    ),
-                )
-            return redirect(next_url)
+        sent = _register(request, form)
+        if sent is not None:
+            _tell_to_check_email(request, form.cleaned_data["email"], sent)
+            login_url = reverse("accounts:login")
+            return redirect(f"{login_url}?next={quote(next_url)}" if next_url != "/" else login_url)
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/signup.html", {"form": form, "next": next_url}, status=status)
 
@@ -170,12 +178,6 @@ class SiteNamed(ContextMixin):
 class LoginView(SiteNamed, auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        if verification.needs_verification(form.get_user()):
-            _verify_reminder(self.request)
-        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

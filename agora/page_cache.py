@@ -15,12 +15,13 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 SITE_SCOPE = "site"
 
@@ -61,8 +62,25 @@ def bump_generation(scope: str = SITE_SCOPE) -> None:
         cache.set(_generation_key(scope), _fresh_generation(), timeout=None)
 
 
-def path_digest(request: HttpRequest) -> str:
-    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+def keep_query(request: HttpRequest, params: Collection[str]) -> None:
+    """Reduce the request's query to `params`, in a fixed order, before it is keyed and answered.
+
+    Anything else (utm_source, a cache buster) cannot change the page, so it must not make a key of
+    its own; and the view only sees what the key names, so a cached page can never depend on more.
+    """
+    kept = [(name, value) for name in sorted(params) for value in request.GET.getlist(name)]
+    request.GET = QueryDict(urlencode(kept), encoding=request.encoding)
+
+
+def request_digest(request: HttpRequest) -> str:
+    """What a cached response is keyed on: scheme, host, path and query (request.GET).
+
+    The host and scheme are part of it because pages hold absolute URLs built from the request
+    (canonical links, sitemaps, feeds, the API's `url` fields): an entry stored through one allowed
+    host must never answer a request for another.
+    """
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{request.GET.urlencode()}"
+    return hashlib.sha256(address.encode()).hexdigest()
 
 
 class _LocalCopies:
@@ -152,10 +170,16 @@ def _cacheable(request: HttpRequest) -> bool:
 ScopeFunction = Callable[..., str | None]
 
 
-def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope: ScopeFunction | None = None):
+def cache_public_page(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    scope: ScopeFunction | None = None,
+    query: Collection[str] = (),
+):
     """Serve anonymous GETs of `view` from the cache; logged-in users always get a fresh page.
 
-    `scope(**view_kwargs)` may name a finer generation the page also depends on.
+    `scope(**view_kwargs)` may name a finer generation the page also depends on.  `query`: the
+    query parameters the page reads; the others are dropped (keep_query) before it is keyed.
     """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -163,9 +187,10 @@ def cache_public_page(view: Callable[..., HttpResponse] | None = None, *, scope:
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
+            keep_query(request, query)
             extra_scope = scope(**kwargs) if scope else None
             generations = current_generations(SITE_SCOPE, *([extra_scope] if extra_scope else []))
-            key = f"page:{'.'.join(map(str, generations))}:{path_digest(request)}"
+            key = f"page:{'.'.join(map(str, generations))}:{request_digest(request)}"
             return serve_cached(key, "X-Page-Cache", lambda: view(request, *args, **kwargs))
 
         return wrapped

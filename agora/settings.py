@@ -73,8 +73,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "agora.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "agora.middleware.input.InputGuardMiddleware",  # NUL, lone surrogates: 400 before anything reads them
     "api.middleware.ApiMiddleware",
+    "embed.cookies.EmbedCookiesMiddleware",  # around the session, CSRF and messages cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -250,13 +253,11 @@ EMBED_THREAD_CREATES_PER_HOUR = int(os.environ.get("EMBED_THREAD_CREATES_PER_HOU
 # Live "new comments" updates in embeds: one Server-Sent Events connection per reader with
 # the discussion open on a publisher's page (LIVE_STREAM_SECONDS bounds each); off saves workers.
 EMBED_LIVE_UPDATES = env_bool("EMBED_LIVE_UPDATES", True)
-# On a publisher's own domain the iframe is a third-party context: browsers send it the session
-# and CSRF cookies only when they are SameSite=None (and Secure, which production sets below).
-# Development is same-site (127.0.0.1 on another port), where the default Lax works.
+# On a publisher's own domain the iframe is a third-party context: browsers send it cookies only
+# when they are SameSite=None (and Secure).  Only the embed's own cookies, scoped to /embed/, are
+# (embed.cookies); the site's stay Lax.  Development is same-site (127.0.0.1 on another port).
 EMBEDS_CROSS_SITE = PRODUCTION and bool(os.environ.get("EMBED_ALLOWED_DOMAINS"))
-if EMBEDS_CROSS_SITE:
-    SESSION_COOKIE_SAMESITE = "None"
-    CSRF_COOKIE_SAMESITE = "None"
+EMBED_COOKIE_SAMESITE = "None" if EMBEDS_CROSS_SITE else "Lax"
 
 # --- Security -------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -270,7 +271,11 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Preloading is a promise to browsers that is slow to take back: only when asked for (so
+    # check --deploy's reminder that it is off, security.W021, is answered here).
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

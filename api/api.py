@@ -13,6 +13,8 @@ Threads and comments of Agora's reader discussions.
 * **Errors**: always `{"error": {"code": "...", "message": "..."}}` with a 4xx status;
   a request that does not match the schema is a 422 with `error.details`.
 * **Pagination**: follow `next_cursor` (and `replies_cursor`) until it is null.
+* **Text**: no string anywhere in a request (path, query, body) may hold a NUL character or a lone
+  surrogate: such a request is a 400 `invalid_characters`.
 """
 
 api = NinjaAPI(

@@ -21,10 +21,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from agora.page_cache import SITE_SCOPE, current_generations, path_digest, serve_cached
+from agora.page_cache import SITE_SCOPE, current_generations, keep_query, request_digest, serve_cached
 
 THREAD_COMMENTS = re.compile(r"^/api/v1/threads/(\d+)/comments$")
 COMMENT_REPLIES = re.compile(r"^/api/v1/comments/(\d+)/replies$")
+# The query parameters each cached read takes (api.views); any other is dropped before keying.
+THREAD_COMMENTS_QUERY = ("sort", "cursor", "limit", "replies")
+COMMENT_REPLIES_QUERY = ("cursor", "limit")
 
 
 def thread_scope(thread_id: int) -> str:
@@ -46,16 +49,19 @@ def _thread_of_comment(comment_id: int) -> int | None:
     return int(thread_id)
 
 
-def _thread_of(path: str) -> int | None:
+def _thread_of(path: str) -> tuple[int | None, tuple[str, ...]]:
+    """The thread a cacheable read is about (None: not one), and the query parameters it takes."""
     if match := THREAD_COMMENTS.match(path):
-        return int(match.group(1))
+        return int(match.group(1)), THREAD_COMMENTS_QUERY
     if match := COMMENT_REPLIES.match(path):
-        return _thread_of_comment(int(match.group(1)))
-    return None
+        return _thread_of_comment(int(match.group(1))), COMMENT_REPLIES_QUERY
+    return None, ()
 
 
 def _cache_key(request: HttpRequest) -> str | None:
-    """The key of a cacheable anonymous read, or None when this request must be built afresh."""
+    """The key of a cacheable anonymous read, or None when this request must be built afresh.
+
+    A cacheable read's query is reduced to the parameters it takes first (keep_query)."""
     if (
         settings.PAGE_CACHE_SECONDS <= 0
         or request.method != "GET"
@@ -63,11 +69,12 @@ def _cache_key(request: HttpRequest) -> str | None:
         or settings.SESSION_COOKIE_NAME in request.COOKIES
     ):
         return None
-    thread_id = _thread_of(request.path_info)
+    thread_id, query = _thread_of(request.path_info)
     if thread_id is None:
         return None
+    keep_query(request, query)
     site, thread = current_generations(SITE_SCOPE, thread_scope(thread_id))
-    return f"api:read:{site}.{thread}:{path_digest(request)}"
+    return f"api:read:{site}.{thread}:{request_digest(request)}"
 
 
 def serve(request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse]) -> HttpResponse:

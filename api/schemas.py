@@ -3,11 +3,23 @@
 from datetime import datetime
 from typing import Literal
 
+from django.conf import settings
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
+from pydantic.config import JsonDict
 
 Sort = Literal["newest", "oldest", "reacted"]  # discussions.selectors.SORTS (a test keeps them equal)
 CommentStatus = Literal["published", "held", "rejected", "deleted", "removed"]
+# What discussions.services accepts as a comment's text: a character besides the whitespace it strips
+# (Python's str.isspace(), spelled out: JSON Schema's \s is not the same set), at most
+# COMMENT_MAX_LENGTH characters.  Documented here, refused there (400 empty or too_long, with the
+# messages the site's forms show).
+_STRIPPED = "".join(rf"\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace())  # U+3000: the last
+COMMENT_TEXT: JsonDict = {
+    "minLength": 1,
+    "maxLength": settings.COMMENT_MAX_LENGTH,
+    "pattern": f"[^{_STRIPPED}]",
+}
 
 
 class ErrorDetail(Schema):
@@ -120,15 +132,15 @@ class CsrfOut(Schema):
 class CommentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    body: str
-    parent_id: int | None = Field(None, description="The comment this replies to.")
+    body: str = Field(json_schema_extra=COMMENT_TEXT)
+    parent_id: StrictInt | None = Field(None, description="The comment this replies to.")
     client_key: str | None = Field(
         None,
         min_length=1,
         max_length=64,
         description="Idempotency key: retrying with the same key returns the first comment (200).",
     )
-    nudge_id: int | None = Field(
+    nudge_id: StrictInt | None = Field(
         None,
         description="Posting after a nudge from /comments/check: the comment is held for review, "
         "unless the edited draft no longer needs a warning.",
@@ -139,7 +151,9 @@ class DraftIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     body: str
-    nudge_id: int | None = Field(None, description="The nudge of an earlier check of this draft, if any.")
+    nudge_id: StrictInt | None = Field(
+        None, description="The nudge of an earlier check of this draft, if any."
+    )
 
 
 class NudgeOut(Schema):
@@ -160,8 +174,8 @@ class CheckOut(Schema):
 class CommentEditIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    body: str
-    nudge_id: int | None = Field(
+    body: str = Field(json_schema_extra=COMMENT_TEXT)
+    nudge_id: StrictInt | None = Field(
         None,
         description="Saving after a nudge from /comments/check on the new wording: the comment is held "
         "for review, unless the wording no longer needs a warning.",

@@ -41,7 +41,7 @@ router = Router()
 
 THREADS_PAGE_MAX = 100
 COMMENTS_PAGE_MAX = 100  # top-level comments a page, and replies a page
-READ_ERRORS = errors(401, 404, 422, 429)
+READ_ERRORS = errors(400, 401, 404, 422, 429)  # 400: agora.middleware.input
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 422, 429)
 
 
@@ -160,7 +160,7 @@ def _thread_page(
 
 
 SORT_QUERY = Query("newest", description="newest, oldest or reacted (most respected)")
-CURSOR_QUERY = Query(None, max_length=100, description="next_cursor of the previous page")
+CURSOR_QUERY = Query(None, pattern=selectors.CURSOR, description="next_cursor of the previous page")
 PAGE_QUERY = Query(
     selectors.PAGE_SIZE,
     ge=1,

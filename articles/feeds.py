@@ -1,4 +1,10 @@
-"""Our own RSS 2.0 and Atom feeds: the latest articles, site-wide and per section."""
+"""Our own RSS 2.0 and Atom feeds: the latest articles, site-wide and per section.
+
+Feed readers render an item's description (RSS) and summary (Atom, type="html") as HTML, so
+every text placed there is escaped first: a standfirst is text, and ingestion may have decoded
+entity-encoded markup into it (`&amp;lt;img …&amp;gt;` in a meta description).  Titles and
+names are text in both formats and go out as they are.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -6,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from articles.models import Article, Section
 from articles.selectors import listing
@@ -25,7 +32,7 @@ class LatestArticlesFeed(Feed):
         return item.headline
 
     def item_description(self, item: Article) -> str:
-        return item.standfirst
+        return escape(item.standfirst)
 
     def item_author_name(self, item: Article) -> str:
         return item.byline or item.source

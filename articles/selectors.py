@@ -51,8 +51,11 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor or "~" not in cursor:
         return None
     stamp, _, pk = cursor.rpartition("~")
-    when = parse_datetime(stamp.replace(" ", "+"))
-    if when is None or not pk.isdigit():
+    try:
+        when = parse_datetime(stamp.replace(" ", "+"))
+    except ValueError:  # well-formed but impossible: 30 February, month 13
+        return None
+    if when is None or not pk.isdecimal():
         return None
     return when, int(pk)
 

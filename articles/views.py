@@ -13,9 +13,10 @@ from articles import selectors
 from articles.models import Article, Section, Topic
 
 SEARCH_PAGE_SIZE = 20
+LISTING_QUERY = ("before",)  # what a listing page reads of its query: the cursor of an older page
 
 
-@cache_public_page
+@cache_public_page(query=LISTING_QUERY)
 def home(request: HttpRequest) -> HttpResponse:
     page = selectors.latest_page(Article.objects.published(), request.GET.get("before"), size=12)
     sections = selectors.sections()
@@ -28,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache_public_page
+@cache_public_page(query=LISTING_QUERY)
 def section(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Section, slug=slug)
     page = selectors.latest_page(
@@ -37,7 +38,7 @@ def section(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/section.html", {"section": section, "page": page})
 
 
-@cache_public_page
+@cache_public_page(query=LISTING_QUERY)
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
     page = selectors.latest_page(Article.objects.published().filter(topics=topic), request.GET.get("before"))
@@ -63,7 +64,8 @@ def article_page_scope(slug: str) -> str:
     return f"article:{slug}"
 
 
-@cache_public_page(scope=article_page_scope)
+# The discussion's sort and cursor (discussions.templatetags.discussions.thread_context).
+@cache_public_page(scope=article_page_scope, query=("sort", "comments_after"))
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = selectors.article_for_page(slug)
     if article is None:
@@ -82,7 +84,7 @@ def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@cache_public_page
+@cache_public_page(query=("q", "page"))
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     try:

@@ -31,11 +31,18 @@ def thread_page_scope(comment: Comment) -> str | None:
 
 
 def _changed(comment: Comment, event: dict) -> None:
+    """Refresh the cached pages showing the thread; tell its open pages unless the comment is out of view.
+
+    The thread's channel is public: events about a held or rejected comment would tell anyone that
+    it exists (and what moderation made of it), so they are never sent.  Its cached pages are still
+    refreshed, for a comment that was public a moment ago.
+    """
     scope = thread_page_scope(comment)
     if scope:
         bump_generation(scope)
     bump_generation(thread_scope(comment.thread_id))
-    broker().publish(thread_channel(comment.thread_id), event)
+    if comment.is_public or comment.is_tombstone:
+        broker().publish(thread_channel(comment.thread_id), event)
 
 
 def comment_published(comment: Comment) -> None:

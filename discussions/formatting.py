@@ -18,7 +18,11 @@ LINK_REL = "nofollow ugc noopener"
 
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_.+-]{1,150})")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)")
-_BARE_URL = re.compile(r"(?<![\"'=>])\bhttps?://[^\s<]{1,500}[^\s<.,;:!?)\]'\"]")
+# A bare URL ends at a space, a quote or an angle bracket (which the text holds escaped, as &quot;
+# &#x27; &lt; &gt;, since it is escaped first), and never with trailing punctuation.
+_ESCAPED_DELIMITER = r"&(?:quot|#x27|lt|gt);"
+_URL_CHARACTER = rf"(?:(?!{_ESCAPED_DELIMITER})[^\s<\"'«»“”‘’‹›])"
+_BARE_URL = re.compile(rf"(?<![\"'=>])\bhttps?://{_URL_CHARACTER}{{1,500}}(?<![.,;:!?)\]])")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])")
 
@@ -31,6 +35,8 @@ def mentioned_usernames(text: str) -> list[str]:
 
 
 def _inline(text: str, mention_url: Callable[[str], str | None]) -> str:
+    """One block's text as HTML.  Links and mentions are set aside as NUL-delimited placeholders
+    while the emphasis rules run (render_comment removes any NUL the text itself held)."""
     html: str = escape(text)
     placeholders: list[str] = []
 
@@ -57,7 +63,12 @@ def _inline(text: str, mention_url: Callable[[str], str | None]) -> str:
 
 
 def render_comment(text: str, mention_url: Callable[[str], str | None] = lambda name: None) -> str:
-    """Turn a comment's text into sanitised HTML."""
+    """Turn a comment's text into sanitised HTML.
+
+    Any text renders.  NUL characters are dropped (the placeholders use them; requests holding one
+    are refused before they get here, agora.middleware.input).
+    """
+    text = text.replace("\x00", "")
     blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
     parts = []
     for block in blocks:

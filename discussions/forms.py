@@ -36,4 +36,4 @@ class CommentForm(forms.Form):
     def clean_nudge(self) -> int | None:
         """A hidden id: anything but a number is treated as no warning, and the draft is checked again."""
         value = self.cleaned_data["nudge"]
-        return int(value) if value.isdigit() and len(value) <= 18 else None
+        return int(value) if value.isdecimal() and len(value) <= 18 else None

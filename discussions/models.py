@@ -41,6 +41,14 @@ class Thread(models.Model):
             return self.article.get_absolute_url() + "#discussion"
         return reverse("discussions:thread", args=[self.pk])
 
+    @property
+    def is_public(self) -> bool:
+        """Readers may see it: an embedded story's, or a published article's (not a draft, not embargoed).
+
+        Pages, actions and streams of any other thread answer as for one that does not exist.
+        """
+        return self.article is None or self.article.is_published
+
 
 class Comment(models.Model):
     class Status(models.TextChoices):

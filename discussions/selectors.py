@@ -6,7 +6,9 @@ per-root index range scans), and the reader's own reactions among them.  Further
 replies come from `replies_page` with a path cursor ("Show N more replies").
 """
 
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -75,32 +77,39 @@ def _shown_replies(user=None) -> Q:
     return Q(status__in=_SHOWN_REPLY_STATUSES) | Q(reply_count__gt=0) | _own_pending(user)
 
 
+# A cursor is two whole numbers, "N~ID": the reaction count, or the time in microseconds since the
+# epoch, of the last comment shown, and its id.  Every string of that form names a position (CURSOR
+# is the API's pattern for it), so no well-formed cursor can name an impossible date.
+CURSOR = r"^\d{1,17}~\d{1,19}$"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _cursor_of(comment: Comment, sort: str) -> str:
     if sort == "reacted":
         return f"{comment.reaction_count}~{comment.pk}"
-    return f"{comment.created_at.isoformat()}~{comment.pk}"
+    return f"{(comment.created_at - _EPOCH) // _MICROSECOND}~{comment.pk}"
+
+
+def decode_cursor(sort: str, cursor: str) -> tuple[int | datetime, int] | None:
+    """The position a next_cursor of `sort` names, (reaction count or time, id); None when it is not one."""
+    if not re.fullmatch(CURSOR, cursor, flags=re.ASCII):
+        return None
+    value, _, pk = cursor.partition("~")
+    return (int(value) if sort == "reacted" else _EPOCH + int(value) * _MICROSECOND), int(pk)
 
 
 def _after_cursor(queryset: QuerySet[Comment], sort: str, cursor: str | None) -> QuerySet[Comment]:
-    if not cursor or "~" not in cursor:
+    """The comments after `cursor`; all of them when it names no position (the first page)."""
+    position = decode_cursor(sort, cursor) if cursor else None
+    if position is None:
         return queryset
-    value, _, pk_text = cursor.rpartition("~")
-    if not pk_text.isdigit():
-        return queryset
-    pk = int(pk_text)
+    value, pk = position
     if sort == "reacted":
-        if not value.isdigit():
-            return queryset
-        count = int(value)
-        return queryset.filter(Q(reaction_count__lt=count) | Q(reaction_count=count, id__lt=pk))
-    from django.utils.dateparse import parse_datetime
-
-    when = parse_datetime(value.replace(" ", "+"))
-    if when is None:
-        return queryset
+        return queryset.filter(Q(reaction_count__lt=value) | Q(reaction_count=value, id__lt=pk))
     if sort == "oldest":
-        return queryset.filter(Q(created_at__gt=when) | Q(created_at=when, id__gt=pk))
-    return queryset.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=pk))
+        return queryset.filter(Q(created_at__gt=value) | Q(created_at=value, id__gt=pk))
+    return queryset.filter(Q(created_at__lt=value) | Q(created_at=value, id__lt=pk))
 
 
 def _first_replies(root_ids: list[int], per_root: int, user=None) -> dict[int, list[Comment]]:

@@ -60,6 +60,15 @@ class CommentingState:
         return ", ".join(parts) or "open"
 
 
+NO_THREAD = "There is no such discussion."
+
+
+def _require_public(thread: Thread) -> None:
+    """A thread readers cannot see (a draft's, an embargoed article's) takes nothing, as if absent."""
+    if not thread.is_public:
+        raise CommentError("not_found", NO_THREAD, status=404)
+
+
 def thread_for_article(article: Article) -> Thread:
     thread, _ = Thread.objects.get_or_create(article=article, defaults={"title": article.headline})
     thread.article = article  # already loaded; saves a query wherever the thread needs it
@@ -73,8 +82,12 @@ def commenting_state(thread: Thread) -> CommentingState:
     return effective_status(thread)
 
 
+def _normalised(body: str) -> str:
+    return body.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _clean_body(body: str) -> str:
-    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = _normalised(body)
     if not text:
         raise CommentError("empty", "Write something before posting: the comment is empty.")
     limit = settings.COMMENT_MAX_LENGTH
@@ -189,12 +202,14 @@ def post_comment(
     passed, a draft that may break the guidelines raises moderation.nudge.NudgeRequired instead
     of being posted (only the warning is recorded); one posted anyway after a warning is held.
 
-    The comment returned has `replayed` True when it was posted earlier under the same client_key.
+    The comment returned has `replayed` True when it was posted earlier under the same client_key;
+    a client_key already used for other words (or another thread or parent) is refused (409).
     """
+    _require_public(thread)
     if client_key:
         existing = Comment.objects.filter(author=author, client_key=client_key).first()
         if existing is not None:
-            return _replayed(existing)
+            return _replayed(existing, thread, body, parent)
     if refusal := account_refusal(author):
         raise refusal
     trust_record = moderation.admit(author, ip=ip)  # bans and rate limits: refused before any write
@@ -238,15 +253,31 @@ def post_comment(
             if draft is not None:
                 draft.settle(comment)
     except IntegrityError:
-        # Two identical retries raced; the other one won.
+        # Two retries raced; the other one won.
         if client_key:
-            return _replayed(Comment.objects.get(author=author, client_key=client_key))
+            return _replayed(Comment.objects.get(author=author, client_key=client_key), thread, body, parent)
         raise
     transaction.on_commit(lambda: events.comment_published(comment))
     return comment
 
 
-def _replayed(comment: Comment) -> Comment:
+def _replayed(comment: Comment, thread: Thread, body: str, parent: Comment | None) -> Comment:
+    """The comment first posted under a client_key, when this request is a retry of that post."""
+    first_wording = comment.body
+    if comment.edited_at:  # a retry repeats what was posted, not what it became
+        first_wording = comment.revisions.order_by("id").values_list("body", flat=True).first() or ""
+    retry = (comment.thread_id, comment.parent_id, first_wording) == (
+        thread.pk,
+        parent.pk if parent else None,
+        _normalised(body),
+    )
+    if not retry:
+        raise CommentError(
+            "client_key_reused",
+            "This form (its client_key) already posted a different comment: "
+            "reload the page, or send a new client_key, to post another one.",
+            status=409,
+        )
     comment.replayed = True
     return comment
 
@@ -261,7 +292,7 @@ def within_edit_window(comment: Comment) -> bool:
 
 
 def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft=None) -> Comment:
-    """Edit within the window; the earlier wording is kept as a revision for moderators.
+    """Edit within the window, while the thread is open; the earlier wording is kept as a revision.
 
     The new text goes through moderation.pipeline again: a published comment whose edit is held
     becomes held (rejected: rejected); an edit never publishes a held comment.  `draft`: as for
@@ -269,23 +300,26 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft
     saved), and one saved anyway after the warning is held.
     """
     _own_comment(user, comment)
+    _require_public(comment.thread)
     if comment.is_tombstone or comment.status == Comment.Status.REJECTED:
         raise CommentError("gone", "This comment can no longer be edited.", status=409)
     if not within_edit_window(comment):
         minutes = settings.COMMENT_EDIT_WINDOW_SECONDS // 60
         raise CommentError("edit_window", f"Comments can be edited for {minutes} minutes after posting.", 409)
+    state = commenting_state(comment.thread)
+    if not state.open:
+        raise CommentError("closed", state.reason, status=403)
     text = _clean_body(body)
     if text == comment.body:
         return comment
     trust_record = moderation.admit(user, ip=ip, kind="edit")
-    premoderated = commenting_state(comment.thread).premoderated
     verdict = moderation.screen(
         user,
         comment.thread,
         text,
         kind="edit",
         comment=comment,
-        premoderated=premoderated,
+        premoderated=state.premoderated,
         draft=draft,
         trust_record=trust_record,
     )
@@ -334,6 +368,7 @@ def delete_own_comment(user, comment: Comment) -> Comment:
 
 def react(user, comment: Comment) -> Comment:
     """Give a comment one "Respect"; a second one from the same reader is refused."""
+    _require_public(comment.thread)
     if not comment.is_public:
         raise CommentError("gone", "This comment is not available.", status=409)
     if comment.author_id == user.pk:

@@ -27,23 +27,32 @@ def comment_url(comment: Comment) -> str:
 def public_comment(comment_id: int) -> Comment:
     """A published comment, to reply to, react to or feature (the site's and the embed's views)."""
     comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
-    if not comment.is_public:
+    if not comment.is_public or not comment.thread.is_public:
         raise Http404("This comment is not public.")
     return comment
 
 
 def shown_comment(request: HtmxRequest, comment_id: int) -> Comment:
     """A comment as the thread shows it to this reader: published, a tombstone, the placeholder of one
-    that holds published replies, or their own awaiting review; 404 for anything else."""
+    that holds published replies, or their own awaiting review; 404 for anything else (and for any
+    comment of a thread readers cannot see)."""
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
     shown = comment.is_public or comment.is_tombstone or comment.reply_count
-    if shown or comment.is_readable_by(request.user):
+    if comment.thread.is_public and (shown or comment.is_readable_by(request.user)):
         return comment
     raise Http404("This comment is not public.")
 
 
-def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
+def public_thread(thread_id: int) -> Thread:
+    """The thread, with its article; a 404 as for a missing one when readers cannot see it (is_public)."""
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    if not thread.is_public:
+        raise Http404("No thread here.")
+    return thread
+
+
+def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
+    thread = public_thread(thread_id)
     if thread.article_id:
         return redirect(thread.get_absolute_url())
     return render(request, "discussions/thread_page.html", {"thread": thread})
@@ -180,7 +189,7 @@ def submit_to_thread(request: HtmxRequest, thread: Thread, compose_template: str
     parent_id = request.POST.get("parent", "")
     parent = None
     if parent_id:
-        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdigit() else 0).first()
+        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdecimal() else 0).first()
         if parent is None:
             form = CommentForm(request.POST)
             form.is_valid()
@@ -200,8 +209,7 @@ def reply_form(request: HtmxRequest, parent: Comment, compose_template: str) -> 
 @login_required
 @require_POST
 def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    return submit_to_thread(request, thread, "discussions/compose.html")
+    return submit_to_thread(request, public_thread(thread_id), "discussions/compose.html")
 
 
 @login_required
@@ -211,7 +219,7 @@ def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
 
 def more_comments(request: HtmxRequest, thread_id: int) -> HttpResponse:
     """The next page of top-level comments: to htmx the items "Show more comments" appends."""
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    thread = public_thread(thread_id)
     cursor = request.GET.get("after", "")
     if not request.htmx:
         query = urlencode({"sort": request.GET.get("sort", ""), "comments_after": cursor})
@@ -227,6 +235,8 @@ def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
 @login_required
 def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if not comment.thread.is_public:
+        raise Http404("No comment here.")
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only edit your own comments.")
     form, nudge, status = submit_edit(request, comment)
@@ -270,6 +280,8 @@ def after_editing(request: HtmxRequest, comment: Comment, permalink: str, thread
 @login_required
 def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if not comment.thread.is_public:
+        raise Http404("No comment here.")
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only delete your own comments.")
     if request.method == "POST":
@@ -319,9 +331,9 @@ def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse
     `?after=ID` (or the Last-Event-ID header) is the newest comment the page has; the first
     event tells how many published comments it missed, so a reconnect loses nothing.
     """
-    thread = get_object_or_404(Thread, pk=thread_id)
+    thread = public_thread(thread_id)
     last_seen = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
-    after = int(last_seen) if last_seen.isdigit() else 0
+    after = int(last_seen) if last_seen.isdecimal() else 0
     missed = selectors.new_comment_count(thread, after) if after else 0
     preface = [f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"] if missed else []
     return event_stream(thread_channel(thread.pk), preface)

@@ -16,6 +16,9 @@ MAX_URL_LENGTH = Thread.URL_MAX_LENGTH
 MAX_TITLE_LENGTH = Thread._meta.get_field("title").max_length
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _validate_url = URLValidator(schemes=["http", "https"])
+# The one answer for a page with no discussion to show, whether or not an unpublished article is there:
+# a draft's or an embargoed story's address must not tell that it exists.
+NO_DISCUSSION = "There is no discussion for this page."
 
 
 class Refused(Exception):
@@ -62,11 +65,15 @@ def clean_title(raw: str) -> str:
     return " ".join(raw.split())[:MAX_TITLE_LENGTH]
 
 
+def _on_our_site(url: str) -> bool:
+    site = urlsplit(_normalise(settings.SITE_URL))
+    return urlsplit(url)[:2] == (site.scheme, site.netloc)
+
+
 def _own_article(url: str) -> Article | None:
     """Our article at this address on our own site (SITE_URL), if it is one."""
     parts = urlsplit(url)
-    site = urlsplit(_normalise(settings.SITE_URL))
-    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
+    if not _on_our_site(url):
         return None
     try:
         match = resolve(parts.path, urlconf=settings.ROOT_URLCONF)
@@ -84,11 +91,16 @@ def article_for(url: str, raw: str = "") -> Article | None:
 
 
 def existing_thread(url: str, raw: str = "") -> Thread | None:
+    """The story's thread, None for a publisher's story seen for the first time, or Refused.
+
+    A page of our own site has a discussion only when it is a published article's: any other
+    (unknown, a draft's, an embargoed one's) is refused alike, never given a thread of its own.
+    """
     article = article_for(url, raw)
-    if article is not None:
-        if not article.is_published:
-            raise Refused("Comments on this story open when it is published.", status=404)
+    if article is not None and article.is_published:
         return services.thread_for_article(article)
+    if article is not None or _on_our_site(url):
+        raise Refused(NO_DISCUSSION, status=404)
     return Thread.objects.filter(url=url).first()
 
 

@@ -27,7 +27,7 @@ from agora import ratelimit
 from agora.requests import HtmxRequest
 from discussions import services
 from discussions import views as discussion_views
-from discussions.models import Comment, Thread
+from discussions.models import Comment
 from embed import stories
 from embed.framing import error_page, framed
 from moderation import views as moderation_views
@@ -85,9 +85,7 @@ def story_thread(request: HtmxRequest) -> HttpResponse:
 
 @framed
 def thread_page(request: HtmxRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    if thread.article is not None and not thread.article.is_published:
-        raise Http404("Not published.")
+    thread = discussion_views.public_thread(thread_id)
     return render(
         request, "embed/thread.html", {"thread": thread, "live_updates": settings.EMBED_LIVE_UPDATES}
     )
@@ -161,7 +159,7 @@ def signup(request: HtmxRequest) -> HttpResponse:
 @login_required
 @require_POST
 def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    thread = discussion_views.public_thread(thread_id)
     return discussion_views.submit_to_thread(request, thread, "embed/compose.html")
 
 
@@ -189,6 +187,8 @@ def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
 
 def _own_comment(request: HtmxRequest, comment_id: int, action: str) -> Comment:
     comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    if not comment.thread.is_public:
+        raise Http404("No comment here.")
     if comment.author_id != request.user.pk:
         raise PermissionDenied(f"You can only {action} your own comments.")
     return comment

@@ -222,7 +222,9 @@ def heat_guard_switches(since: datetime, limit: int = 20) -> list[dict]:
             "at": entry.created_at,
             "by": entry.actor_name,
             "discussion": entry.target_label,
-            "url": reverse("discussions:thread", args=[entry.target_id]) if entry.target_id.isdigit() else "",
+            "url": reverse("discussions:thread", args=[entry.target_id])
+            if entry.target_id.isdecimal()
+            else "",
             "reason": entry.reason,
             "mode": entry.details.get("mode", ""),
         }

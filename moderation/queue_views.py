@@ -84,7 +84,7 @@ class BulkForm(ReasonForm):
         ids = data.getlist("comment")[: queues.PAGE_SIZE] if data is not None else []
         field = self.fields["comment"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
-        field.choices = [(i, i) for i in ids if i.isdigit()]
+        field.choices = [(i, i) for i in ids if i.isdecimal()]
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()
@@ -150,7 +150,7 @@ def _poll_url(name: str, marker: int, article_id: int | None) -> str:
 
 def _article_id(request: HttpRequest) -> int | None:
     value = request.GET.get("article", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 # --- answering an action -----------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         name,
         article_id,
         after=request.GET.get("after", ""),
-        page=int(page_number) if page_number.isdigit() else 1,
+        page=int(page_number) if page_number.isdecimal() else 1,
     )
     sizes = queues.sizes(article_id)
     context = {
@@ -238,7 +238,7 @@ def queue_updates(request: HttpRequest, name: str) -> HttpResponse:
     name = _queue_name(name)
     since = request.GET.get("since", "")
     article_id = _article_id(request)
-    if not since.isdigit():
+    if not since.isdecimal():
         raise Http404("Say since when.")
     context = {
         "arrived": queues.arrived_since(name, int(since), article_id),

@@ -116,7 +116,7 @@ def cursor_for(decision: ModerationDecision) -> str:
 
 def parse_cursor(value: str) -> tuple[datetime, int] | None:
     micros, _, pk = (value or "").partition("-")
-    if not (micros.isdigit() and pk.isdigit()):
+    if not (micros.isdecimal() and pk.isdecimal()):
         return None
     return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
 

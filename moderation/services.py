@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.roles import ADMINS
 from agora import ratelimit
 from discussions.models import Comment
 from discussions.services import CommentError, set_status
@@ -204,11 +205,28 @@ def report(reader, comment: Comment, reason: str, note: str = "") -> Report:
 # --- readers' accounts -------------------------------------------------------------------------------
 
 
+def _is_admin(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=ADMINS).exists()
+
+
+def _is_staff_or_moderator(user) -> bool:
+    return (
+        user.is_staff
+        or user.has_perm("moderation.moderate_comments")
+        or user.has_perm("moderation.ban_users")
+    )
+
+
 def _check_target(moderator, user) -> None:
+    """Readers only: staff and moderators answer to the administrators, who alone may sanction them."""
     if user.pk == moderator.pk:
         raise CommentError("own_account", "You cannot act on your own account.", status=409)
     if user.is_superuser:
         raise CommentError("forbidden", "Administrators cannot be banned here.", status=403)
+    if _is_staff_or_moderator(user) and not _is_admin(moderator):
+        raise CommentError(
+            "forbidden", "Only administrators can warn, suspend or ban staff and moderators.", status=403
+        )
 
 
 def _create_ban(moderator, user, reason: str, until: datetime | None) -> Ban:

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from discussions.tests.conftest import make_user
@@ -30,6 +31,6 @@ def newcomer(db):
 def last_link(pattern: str) -> str:
     """The path of the first link matching `pattern` in the newest email."""
     assert mail.outbox, "no email was sent"
-    match = re.search(r"https?://testserver(" + pattern + r")", mail.outbox[-1].body)
+    match = re.search(re.escape(settings.SITE_URL) + "(" + pattern + ")", mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
     return match.group(1)

@@ -14,7 +14,7 @@ import pytest
 
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import make_user
-from tests.browser.plugin import screenshot
+from tests.browser.plugin import csp_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -140,3 +140,6 @@ def test_a_page_on_a_site_not_on_the_list_cannot_frame_the_discussion(live_serve
         page.wait_for_timeout(50)
     assert frame.url.startswith("chrome-error://")
     assert frame.locator("#discussion").count() == 0
+    # The refusal is the policy's own: the only violations this page may report (tests/browser/plugin).
+    assert csp_violations and all("frame-ancestors" in violation for violation in csp_violations)
+    csp_violations.clear()

@@ -16,6 +16,7 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import make_user
+from embed import stories
 from embed.tests.conftest import STORY, local_targets, open_story
 from embed.urls import discussion_urls
 from moderation.models import Report
@@ -25,8 +26,14 @@ pytestmark = pytest.mark.django_db
 FRAME_ANCESTORS = "frame-ancestors 'self' 127.0.0.1:* localhost:*"
 
 
+def frame_ancestors(response) -> str:
+    """The frame-ancestors directive of the response's policy (agora.middleware.csp sets the rest)."""
+    policy = response.get("Content-Security-Policy", "")
+    return next((d.strip() for d in policy.split(";") if d.strip().startswith("frame-ancestors")), "")
+
+
 def assert_frameable(response):
-    assert response["Content-Security-Policy"] == FRAME_ANCESTORS
+    assert frame_ancestors(response) == FRAME_ANCESTORS
     assert "X-Frame-Options" not in response
 
 
@@ -88,7 +95,7 @@ def test_an_unpublished_article_has_no_discussion_yet(client):
     build_article("Harbour talks resume", canonical_url=STORY, status=Article.Status.DRAFT)
     response = open_story(client)
     assert response.status_code == 404
-    assert "open when it is published" in response.content.decode()
+    assert stories.NO_DISCUSSION in response.content.decode()
     assert not Thread.objects.exists()
 
 
@@ -137,7 +144,7 @@ def test_a_leading_dot_admits_the_domain_and_its_subdomains(client, settings):
     ):
         assert open_story(client, url=url).status_code == 403, url
     assert Thread.objects.count() == 3
-    assert response["Content-Security-Policy"] == (
+    assert frame_ancestors(response) == (
         "frame-ancestors 'self' example.org:* *.example.org:* partner.example.net:*"
     )
 
@@ -190,7 +197,7 @@ def test_the_rest_of_the_site_still_refuses_to_be_framed(client, story_thread):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["X-Frame-Options"] == "DENY", url
-        assert "frame-ancestors" not in response.get("Content-Security-Policy", ""), url
+        assert frame_ancestors(response) == "frame-ancestors 'none'", url
     html = client.get(article.get_absolute_url()).content.decode()
     assert 'href="/accounts/login/?next=' in html and "/embed/" not in html
     assert reverse("accounts:login") == "/accounts/login/"
@@ -275,9 +282,7 @@ def test_signing_up_inside_the_embed_uses_the_sites_sign_up(client, story_thread
     assert response.status_code == 302 and response["Location"] == back
     assert [m.to for m in mail.outbox] == [["carol@example.org"]]  # the confirmation link
     page = client.get(back).content.decode()
-    assert (
-        "Signed in as <strong>carol</strong>" in page and "We have sent a link to carol@example.org" in page
-    )
+    assert "Signed in as" not in page and "We have sent a link to carol@example.org" in page
 
 
 def test_logging_out_returns_to_the_discussion(client, alice, story_thread):
@@ -427,11 +432,10 @@ def _production_setting(name: str, **env: str) -> str:
     return result.stdout.strip()
 
 
-def test_production_cookies_are_samesite_none_only_when_publishers_are_configured():
-    assert _production_setting("SESSION_COOKIE_SAMESITE", EMBED_ALLOWED_DOMAINS=".example.org") == "None"
-    assert _production_setting("CSRF_COOKIE_SAMESITE", EMBED_ALLOWED_DOMAINS=".example.org") == "None"
-    assert _production_setting("SESSION_COOKIE_SAMESITE") == "Lax"
-    assert settings.SESSION_COOKIE_SAMESITE == "Lax"  # development: 127.0.0.1 on two ports is same-site
+def test_production_embed_cookies_are_samesite_none_only_when_publishers_are_configured():
+    assert _production_setting("EMBED_COOKIE_SAMESITE", EMBED_ALLOWED_DOMAINS=".example.org") == "None"
+    assert _production_setting("EMBED_COOKIE_SAMESITE") == "Lax"
+    assert settings.EMBED_COOKIE_SAMESITE == "Lax"  # development: 127.0.0.1 on two ports is same-site
 
 
 def test_live_updates_can_be_switched_off_for_embeds(client, story_thread, settings):

@@ -5,6 +5,9 @@ one browser per session (Playwright's sync API allows one at a time).
 
 Skipped, with the reason printed, where /usr/bin/chromium is absent — except in CI
 (CI=true), where .ci/run installs it and a missing browser is a failure.
+
+Every page any browser test opens is watched for Content-Security-Policy violations (Chromium
+reports each one on the console, frames included): a browser test that met one fails.
 """
 
 import os
@@ -22,6 +25,23 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+# Console messages reporting a blocked script, style, connection or frame, as they arrive.
+csp_violations: list[str] = []
+
+
+def _watch_for_csp_violations(browser) -> None:
+    """Every context the browser opens reports its pages' CSP violations into csp_violations."""
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and csp_violations.append(message.text),
+        )
+        return context
+
+    browser.new_context = watched_context
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +58,20 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        _watch_for_csp_violations(browser)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Fail a browser test whose pages broke the Content-Security-Policy (agora.middleware.csp)."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    csp_violations.clear()
+    yield
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from articles.tests.conftest import build_article
 from discussions import services
@@ -32,9 +33,7 @@ def test_comment_times_read_relative_with_the_full_date_at_hand(live_server, bro
         page = with_script.new_page()
         page.goto(live_server.url + article.get_absolute_url())
         time = page.locator(f"#c{comment.pk} time")
-        page.wait_for_function(
-            f"document.querySelector('#c{comment.pk} time').textContent === '3 minutes ago'"
-        )
+        expect(time).to_have_text("3 minutes ago")
         assert time.get_attribute("title") == f"{local:%A %-d %B %Y, %H:%M} UTC"
         assert time.get_attribute("datetime") == local.isoformat(timespec="seconds")
 
@@ -79,5 +78,5 @@ def test_the_comment_box_counts_and_speaks_only_near_the_limit(live_server, page
     page.get_by_role("link", name="Reply").first.click()
     reply_box = page.locator(".reply-slot textarea")
     reply_box.wait_for()
-    page.wait_for_function("document.querySelector('.reply-slot .char-count') !== null")
+    page.locator(".reply-slot .char-count").wait_for()
     assert page.locator(".reply-slot .char-count").text_content() == "0 of 200 characters"

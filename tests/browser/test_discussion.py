@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from playwright.sync_api import expect
 
 from articles.tests.conftest import build_article
 from discussions.models import Comment
@@ -24,7 +25,7 @@ def sign_up(page, base: str, username: str) -> None:
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
     link = re.search(r"https?://\S+/accounts/verify/\S+/", mail.outbox[-1].body).group(0)
-    page.goto(base + link[link.index("/accounts/") :])
+    page.goto(base + link[link.index("/accounts/") :])  # confirms the address; then the account logs in
 
 
 def log_in(page, base: str, username: str, password: str | None = None) -> None:
@@ -47,6 +48,7 @@ def test_sign_up_comment_live_update_react_and_reply(live_server, browser, setti
     try:
         sign_up(carol, base, "carol")
         assert "Your address is confirmed" in carol.content() or "confirmed" in carol.content()
+        log_in(carol, base, "carol")
         # An established reader from here on: a new account's first comments are held for review
         # (moderation/tests cover that path), and this test is about the published ones.
         set_trusted(get_user_model().objects.get(username="carol"))
@@ -81,19 +83,16 @@ def test_sign_up_comment_live_update_react_and_reply(live_server, browser, setti
 
         # Respect, enhanced with htmx: the count changes in place.
         bobs.get_by_role("button", name=re.compile("Respect")).click()
-        carol.wait_for_function(
-            '() => document.querySelector(\'[data-reaction-count] [aria-pressed="true"], '
-            'button[aria-pressed="true"]\') !== null'
-        )
+        expect(
+            carol.locator('[data-reaction-count] [aria-pressed="true"], button[aria-pressed="true"]')
+        ).not_to_have_count(0)
         assert bobs.locator(".reaction__count").inner_text() == "1"
 
         # Reply: the box opens inline under the comment, with the focus in it; posting shows the reply there.
         bobs.get_by_role("link", name="Reply").click()
         reply_box = carol.locator(".reply-slot textarea")
         reply_box.wait_for()
-        carol.wait_for_function(
-            "() => document.activeElement && document.activeElement.tagName === 'TEXTAREA'"
-        )
+        expect(reply_box).to_be_focused()
         assert carol.evaluate("document.activeElement.id").startswith("reply-")
         carol.keyboard.type("Agreed, @bob.")
         carol.get_by_role("button", name="Post reply").click()
@@ -146,10 +145,10 @@ def test_the_reply_box_works_from_the_keyboard_and_cancels(live_server, page):
     reply_link.focus()
     page.keyboard.press("Enter")
     page.locator(".reply-slot textarea").wait_for()
-    page.wait_for_function("() => document.activeElement.tagName === 'TEXTAREA'")
+    expect(page.locator(".reply-slot textarea")).to_be_focused()
     page.get_by_role("link", name="Cancel").click()
     assert page.locator(".reply-slot textarea").count() == 0
-    assert page.evaluate("document.activeElement.textContent.trim()") == "Reply"
+    expect(reply_link).to_be_focused()
 
 
 def test_an_anonymous_reader_is_asked_to_log_in_to_react(live_server, page):
