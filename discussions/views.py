@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -264,7 +264,7 @@ def feature(request: HtmxRequest, comment_id: int) -> HttpResponse:
     return redirect(comment_url(comment))
 
 
-def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse:
+def events_stream(request: HtmxRequest, thread_id: int) -> HttpResponse:
     """Server-Sent Events for one thread: new comments and reaction counts, as they happen.
 
     `?after=ID` (or the Last-Event-ID header) is the newest comment the page has; the first
@@ -273,6 +273,9 @@ def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse
     thread = get_object_or_404(Thread, pk=thread_id)
     last_seen = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
     after = int(last_seen) if last_seen.isdigit() else 0
-    missed = selectors.new_comment_count(thread, after) if after else 0
-    preface = [f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"] if missed else []
-    return event_stream(thread_channel(thread.pk), preface)
+
+    def missed() -> list[str]:
+        count = selectors.new_comment_count(thread, after) if after else 0
+        return [f"event: missed\ndata: {json.dumps({'count': count})}\n\n"] if count else []
+
+    return event_stream(request, thread_channel(thread.pk), missed)
