@@ -32,16 +32,16 @@ class Server:
             connection.close()
 
     def stream(self, path: str, headers: dict[str, str] | None = None) -> "EventStream":
-        return EventStream(self, path, headers or {})
+        return EventStream(self.host, self.port, path, headers or {})
 
 
 class EventStream:
     """One open stream over a raw socket: `status` and `headers`, then `read_until(text)` collects
     what has arrived (each event is one chunk of the chunked body, so searching the raw text finds it)."""
 
-    def __init__(self, server: Server, path: str, headers: dict[str, str]) -> None:
-        self.socket = socket.create_connection((server.host, server.port), timeout=10)
-        lines = [f"GET {path} HTTP/1.1", f"Host: {server.host}:{server.port}", "Accept: text/event-stream"]
+    def __init__(self, host: str, port: int, path: str, headers: dict[str, str]) -> None:
+        self.socket = socket.create_connection((host, port), timeout=10)
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Accept: text/event-stream"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         self.socket.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         self.seen = ""
