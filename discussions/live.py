@@ -266,7 +266,11 @@ async def relay(stream: Stream, receive: Receive, send: Send) -> None:
     try:
         while not gone.done() and (left := deadline - loop.time()) > 0:
             waiting = loop.create_task(stream.events.get())
-            await asyncio.wait({waiting, gone}, timeout=min(left, settings.LIVE_KEEPALIVE_SECONDS))
+            await asyncio.wait(
+                {waiting, gone},
+                timeout=min(left, settings.LIVE_KEEPALIVE_SECONDS),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             if waiting.done():
                 chunk = format_event(waiting.result())
             else:

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def short_streams(settings):
-    settings.LIVE_STREAM_SECONDS = 5
-    settings.LIVE_KEEPALIVE_SECONDS = 0.2
+    """Keep-alives slower than any wait in these tests: what arrives, arrives because it happened."""
+    settings.LIVE_STREAM_SECONDS = 30
+    settings.LIVE_KEEPALIVE_SECONDS = 30
 
 
 def events_path(thread) -> str:
@@ -54,9 +55,10 @@ def test_a_reconnecting_page_is_told_what_it_missed(asgi_server, alice, thread):
     stream.close()
 
 
-@pytest.mark.usefixtures("short_streams")
-def test_open_streams_hold_no_thread_and_pages_keep_answering(asgi_server, thread):
+def test_open_streams_hold_no_thread_and_pages_keep_answering(asgi_server, thread, settings):
     """More open streams than the server has threads: pages still answer; no thread is added per stream."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # each stream from an address of its own (X-Forwarded-For)
+    assert open_streams_settle(0) == 0  # the streams earlier tests closed are gone
     count = django_settings.APP_THREADS + 8
     threads_before = threading.active_count()
     streams = [
@@ -79,6 +81,7 @@ def test_open_streams_hold_no_thread_and_pages_keep_answering(asgi_server, threa
 def test_streams_per_address_are_capped_and_a_closed_one_frees_its_place(asgi_server, thread, settings):
     settings.LIVE_STREAMS_PER_ADDRESS = 3
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    assert open_streams_settle(0) == 0
     crowd = {"X-Forwarded-For": "203.0.113.7"}
     streams = [asgi_server.stream(events_path(thread), crowd) for _ in range(3)]
     refused = asgi_server.stream(events_path(thread), crowd)
@@ -96,6 +99,15 @@ def test_streams_per_address_are_capped_and_a_closed_one_frees_its_place(asgi_se
     finally:
         for stream in [*streams, other, refused]:
             stream.close()
+
+
+def test_an_idle_stream_is_kept_alive_and_ends_after_its_time(asgi_server, thread, settings):
+    settings.LIVE_STREAM_SECONDS = 1
+    settings.LIVE_KEEPALIVE_SECONDS = 0.2
+    stream = asgi_server.stream(events_path(thread))
+    seen = stream.read_until("\r\n0\r\n\r\n")  # the end of the chunked body: the browser reconnects
+    stream.close()
+    assert ": keep-alive" in seen and seen.endswith("\r\n0\r\n\r\n")
 
 
 def test_a_server_that_cannot_hold_streams_says_so(client, thread):
