@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from agora.ratelimit import client_ip
 from agora.requests import HtmxRequest
 from discussions import selectors, services
 from discussions.events import thread_channel
@@ -113,6 +114,7 @@ def _post_and_redirect(request: HtmxRequest, thread: Thread, parent: Comment | N
                 form.cleaned_data["body"],
                 parent,
                 form.cleaned_data["client_key"] or None,
+                ip=client_ip(request),
                 draft=compose_draft(request, form),
             )
         except NudgeRequired as nudged:  # nothing posted: the form again, with the warning
@@ -203,7 +205,11 @@ def submit_edit(
         return form, None, 400
     try:
         services.edit_comment(
-            request.user, comment, form.cleaned_data["body"], draft=compose_draft(request, form)
+            request.user,
+            comment,
+            form.cleaned_data["body"],
+            ip=client_ip(request),
+            draft=compose_draft(request, form),
         )
     except NudgeRequired as nudged:  # nothing saved: the new wording again, with the warning
         return nudged_form(request, nudged), nudged, 200

@@ -189,6 +189,7 @@ def _post_and_return(request: HtmxRequest, thread: Thread, parent: Comment | Non
                 form.cleaned_data["body"],
                 parent,
                 form.cleaned_data["client_key"] or None,
+                ip=ratelimit.client_ip(request),
                 draft=discussion_views.compose_draft(request, form),
             )
         except NudgeRequired as nudged:
