@@ -16,6 +16,18 @@ import pytest
 import uvicorn
 
 
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for a server started as a child process (it sees the rows a
+    transactional test commits)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 class Server:
     def __init__(self, port: int, loop: asyncio.AbstractEventLoop) -> None:
         self.host, self.port = "127.0.0.1", port

@@ -12,13 +12,12 @@ import time
 import uuid
 
 import pytest
-from django.db import connection
 
 from agora import ratelimit
 from agora.cache import CacheUnavailable, RedisCache
 from api.models import ApiToken
 from bench.processes import AppServer, RedisProcess, free_port, get, uvicorn_command
-from tests.asgi_server import EventStream
+from tests.asgi_server import EventStream, database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.network]
 
@@ -31,15 +30,6 @@ def own_redis():
     redis.start()
     yield redis
     redis.kill()
-
-
-def database_url() -> str:
-    """The test database, for the server process (its rows are the test's, committed)."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
