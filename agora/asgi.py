@@ -116,7 +116,7 @@ async def application(scope: dict, receive: live.Receive, send: live.Send) -> No
         return
     if scope["type"] != "http":  # websockets: Agora has none
         return
-    live.hub().start()
+    live.hub().start()  # servers run without lifespan events too
     hold = live.Hold()
     await pages({**scope, live.HOLD_KEY: hold}, receive, hold.wrap(send))
     if hold.relaying and hold.stream is not None:
@@ -126,6 +126,8 @@ async def application(scope: dict, receive: live.Receive, send: live.Send) -> No
 
 
 async def _lifespan(receive: live.Receive, send: live.Send) -> None:
+    """Start the live hub with the process, so that its Redis subscription is up before the first stream."""
     while (await receive())["type"] != "lifespan.shutdown":
+        live.hub().start()
         await send({"type": "lifespan.startup.complete"})
     await send({"type": "lifespan.shutdown.complete"})

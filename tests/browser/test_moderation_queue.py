@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ITEMS = "document.querySelectorAll('[data-queue-item]').length === {}"
 
 
-def test_moderator_clears_the_pending_queue_with_the_keyboard(live_server, page):
+def test_moderator_clears_the_pending_queue_with_the_keyboard(asgi_server, page):
     # The shipped rule (a data migration), again: earlier transactional tests flush the table.
     ModerationRule.objects.get_or_create(phrase="idiot*", defaults={"kind": "suspect"})
     thread = services.thread_for_article(build_article("Harbour talks resume"))
@@ -32,8 +32,8 @@ def test_moderator_clears_the_pending_queue_with_the_keyboard(live_server, page)
     )
     assert {first.status, second.status, third.status} == {"held"}
 
-    log_in(page, live_server.url, "mod")
-    page.goto(live_server.url + "/moderation/queue/pending/")
+    log_in(page, asgi_server.url, "mod")
+    page.goto(asgi_server.url + "/moderation/queue/pending/")
     page.wait_for_function(ITEMS.format(3))
     assert page.locator("mark", has_text="1d10t").is_visible()  # the flagged word, highlighted
     page.wait_for_function("document.activeElement.matches('[data-queue-item]')")
