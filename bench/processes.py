@@ -58,8 +58,18 @@ class RedisProcess:
         except OSError:
             return False
 
+    def pause(self) -> None:
+        """Stop answering without closing anything (SIGSTOP): clients wait on it, as on a dead network."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
             self.process.kill()
             self.process.wait(10)
 

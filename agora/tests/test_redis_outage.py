@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from agora import ratelimit
+from agora import page_cache, ratelimit
 from agora.cache import CacheUnavailable, RedisCache
 from api.models import ApiToken
 from bench.processes import AppServer, RedisProcess, free_port, get, uvicorn_command
@@ -109,3 +109,25 @@ def test_the_local_limiter_refuses_past_the_limit(settings, own_redis):
     assert [v.allowed for v in verdicts] == [True, True, True, False]
     assert verdicts[-1].retry_after > 0
     assert ratelimit.hit(scope, "203.0.113.6", limit=3, period=60).allowed  # another key, its own count
+
+
+def test_a_redis_that_stops_answering_costs_a_timeout_and_invalidations_are_made_when_it_is_back(
+    settings, own_redis
+):
+    """SIGSTOP: Redis keeps its data but answers nothing (a network outage); every call gives up after
+    the backend's timeout, and a page-cache bump missed meanwhile is made once Redis answers again."""
+    settings.CACHES = {
+        "default": {"BACKEND": "agora.cache.RedisCache", "LOCATION": own_redis.url, "KEY_PREFIX": "pause"}
+    }
+    scope = f"thread:{uuid.uuid4().hex}"
+    before = page_cache.current_generation(scope)
+    own_redis.pause()
+    try:
+        started = time.monotonic()
+        page_cache.bump_generation(scope)  # missed: Redis does not answer
+        assert time.monotonic() - started < 5 * RedisCache.TIMEOUT
+        assert page_cache.current_generation(scope) != before  # a fresh generation: pages uncached
+    finally:
+        own_redis.resume()
+    time.sleep(RedisCache.RETRY_AFTER_OUTAGE)
+    assert page_cache.current_generation(scope) == before + 1  # the missed bump, made on the next page
