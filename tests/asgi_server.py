@@ -6,6 +6,7 @@ broker carries the events a test's posts publish; with REDIS_URL (CI) they go th
 """
 
 import asyncio
+import gc
 import http.client
 import socket
 import threading
@@ -82,7 +83,7 @@ class EventStream:
 
 @pytest.fixture(scope="session")
 def _asgi_server(django_db_setup, django_db_blocker) -> Iterator[Server]:
-    from agora.asgi import application
+    from agora.asgi import application, pages
 
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -100,6 +101,9 @@ def _asgi_server(django_db_setup, django_db_blocker) -> Iterator[Server]:
         yield Server(listener.getsockname()[1], loop)
         server.should_exit = True
         thread.join(timeout=10)
+        # The worker threads' database connections go with their threads, before the test database is dropped.
+        pages.executor.shutdown(wait=True)
+        gc.collect()
 
 
 def _start_hub(server: Server) -> None:
