@@ -8,7 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from accounts import throttle
+from accounts import names, throttle
 from accounts.models import User
 
 
@@ -52,6 +52,12 @@ class SignupForm(auth_forms.UserCreationForm):
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        username = super().clean_username()  # None when it already refused a taken name
+        if username and (problem := names.impersonation(username)):
+            raise ValidationError(problem, code="impersonation")
+        return username
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"].strip())
@@ -114,6 +120,10 @@ class ProfileForm(forms.ModelForm):
             raise ValidationError(
                 "Names in square brackets are kept for labels such as [deleted].", code="reserved"
             )
+        if name and (problem := names.impersonation(name, self.instance)):
+            raise ValidationError(problem, code="impersonation")
+        if name and (problem := names.someone_elses_username(name, self.instance)):
+            raise ValidationError(problem, code="someone_else")
         return name
 
     def clean_bio(self) -> str:

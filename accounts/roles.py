@@ -5,7 +5,7 @@ the article permissions articles/signals.py gives "Editors", are never taken awa
 """
 
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
 
 READERS = "Readers"
 COMMENTERS = "Commenters"
@@ -69,3 +69,24 @@ def ensure_roles_after_migrate(sender: object, using: str = "default", **kwargs:
 
 def assign_default_role(user) -> None:
     user.groups.add(Group.objects.get_or_create(name=DEFAULT_ROLE)[0])
+
+
+# The badge shown beside the name of people who speak for the site, strongest role first, so that
+# readers can tell the newsroom's voice from a reader's (a display name alone can be anything).
+BADGES = {ADMINS: "Staff", EDITORS: "Journalist", MODERATORS: "Moderator"}
+
+
+def badge_annotation(user_field: str) -> Subquery:
+    """The badge of the user in `user_field` as a subquery, to annotate a queryset without a query per row."""
+    precedence = Case(
+        *(When(name=name, then=Value(rank)) for rank, name in enumerate(BADGES)), output_field=IntegerField()
+    )
+    roles = Group.objects.filter(user=OuterRef(user_field), name__in=list(BADGES)).order_by(precedence)
+    return Subquery(roles.values("name")[:1])
+
+
+def badge_for(role: str | None, user) -> str:
+    """The badge to show for a role that badge_annotation found (superusers without one are staff)."""
+    if role in BADGES:
+        return BADGES[role]
+    return "Staff" if user is not None and user.is_superuser else ""

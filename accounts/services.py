@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.signals import account_erasing
 from discussions import events
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 
@@ -103,10 +104,6 @@ class Erasure:
     reactions: int
 
 
-# Statuses readers can see (a tombstone shows where it holds replies); the rest were never public.
-_VISIBLE = (Comment.Status.PUBLISHED, Comment.Status.DELETED, Comment.Status.REMOVED)
-
-
 def erase_account(user: User) -> Erasure:
     """Erase a reader in one transaction; other readers' comments, replies and reactions stay."""
     with transaction.atomic():
@@ -116,15 +113,15 @@ def erase_account(user: User) -> Erasure:
         comments = list(
             Comment.objects.select_for_update()
             .filter(author=user)
-            .only("id", "thread_id", "root_id", "status")
+            .only("id", "thread_id", "root_id", "path", "status")
             .order_by("id")
         )
         published = [c for c in comments if c.status == Comment.Status.PUBLISHED]
-        # Exactly what set_status(comment, DELETED) does to the counts, batched per thread and root.
+        # Exactly what set_status(comment, DELETED) does to the counts, batched per thread and ancestor.
         for thread_id, n in Counter(c.thread_id for c in published).items():
             Thread.objects.filter(pk=thread_id).update(comment_count=F("comment_count") - n)
-        for root_id, n in Counter(c.root_id for c in published if c.root_id).items():
-            Comment.objects.filter(pk=root_id).update(reply_count=F("reply_count") - n)
+        for ancestor_id, n in Counter(a for c in published for a in c.ancestor_ids).items():
+            Comment.objects.filter(pk=ancestor_id).update(reply_count=F("reply_count") - n)
         Comment.objects.filter(author=user).update(
             body="",
             body_html="",
@@ -141,13 +138,11 @@ def erase_account(user: User) -> Erasure:
             Comment.objects.filter(reactions__user=user).update(reaction_count=F("reaction_count") - 1)
             Reaction.objects.filter(user=user).delete()
 
+        account_erasing.send(sender=User, user=user)  # e.g. moderation keeps its bans enforceable
         user.delete()  # Comment.author is SET_NULL: the tombstones stay, authorless.
 
-        changed = [
-            Comment(pk=c.pk, thread_id=c.thread_id, status=Comment.Status.DELETED)
-            for c in comments
-            if c.status in _VISIBLE
-        ]
+        # Every one: a comment awaiting review that holds replies shows as a placeholder, now "[deleted]".
+        changed = [Comment(pk=c.pk, thread_id=c.thread_id, status=Comment.Status.DELETED) for c in comments]
         # robust: a live-update hiccup must not turn a finished erasure into an error page.
         transaction.on_commit(lambda: _announce(changed, reacted_ids), robust=True)
     return Erasure(comments=len(comments), reactions=len(reacted_ids))

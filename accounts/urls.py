@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import TemplateView
 
 from accounts import views
 
@@ -36,6 +37,7 @@ urlpatterns = [
     ),
     path("profile/", views.edit_profile, name="edit-profile"),
     path("people/<str:username>/", views.profile, name="profile"),
+    path("privacy/", TemplateView.as_view(template_name="accounts/privacy.html"), name="privacy"),
     path("data.json", views.data_export, name="data-export"),
     path("erase/", views.erase, name="erase"),
 ]

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
+from django.views.generic.base import ContextMixin
 
 from accounts import roles, services, throttle, verification
 from accounts.forms import (
@@ -158,7 +159,15 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 # --- Logging in and out, passwords ----------------------------------------------------
 
 
-class LoginView(auth_views.LoginView):
+class SiteNamed(ContextMixin):
+    """Django's login and logout views name the site after the request's host (`site_name`, from
+    get_current_site without the sites framework), hiding the context processor's SITE_NAME."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
+
+class LoginView(SiteNamed, auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
 

@@ -48,7 +48,7 @@ class _ReusedClients(django_redis.RedisCacheClient):
 
 class CacheUnavailable(Exception):
     """Redis cannot be reached: raised only by the operations no stand-in answer can replace
-    (counting: `incr`, `count_hit`); the others answer as an empty cache would."""
+    (counting: `incr`, `count_hit`, `peek_hits`); the others answer as an empty cache would."""
 
 
 OUTAGE_ERRORS = (redis.ConnectionError, redis.TimeoutError)
@@ -56,8 +56,8 @@ OUTAGE_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 class RedisCache(django_redis.RedisCache):
     """django.core.cache.backends.redis.RedisCache with clients reused (see _ReusedClients),
-    rate-limit counting in one round trip (agora.ratelimit uses `count_hit` where a backend has it),
-    and a Redis outage that degrades instead of failing every request.
+    rate-limit counting in one round trip (agora.ratelimit uses `count_hit` and `peek_hits` where a
+    backend has them), and a Redis outage that degrades instead of failing every request.
 
     While Redis is unreachable, reads miss and writes are dropped (pages are built uncached); after
     a failure, calls skip Redis for RETRY_AFTER_OUTAGE seconds instead of each waiting on it, and
@@ -149,3 +149,14 @@ class RedisCache(django_redis.RedisCache):
         count, _, seconds_left = self._guarded(pipe.execute)
         self._reached()
         return int(count), max(1, int(seconds_left))
+
+    def peek_hits(self, key: str) -> tuple[int, int]:
+        """The hits counted so far in the window `key` (0 when none is open), and its seconds left.
+        CacheUnavailable while Redis is away."""
+        name = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(name).pipeline(transaction=False)
+        pipe.get(name)
+        pipe.ttl(name)
+        count, seconds_left = self._guarded(pipe.execute)
+        self._reached()
+        return int(count or 0), max(1, int(seconds_left))

@@ -57,6 +57,15 @@ class LocalWindows:
                 self._drop_ended(now, period)
         return count + 1, max(1, math.ceil(started + period - now))
 
+    def peek_hits(self, key: str, period: int) -> tuple[int, int]:
+        """As agora.cache.RedisCache.peek_hits: (hits so far in the key's window, seconds left)."""
+        now = time.monotonic()
+        with self._lock:
+            started, count = self._windows.get(key, (now, 0))
+        if now - started >= period:
+            return 0, period
+        return count, max(1, math.ceil(started + period - now))
+
     def _drop_ended(self, now: float, period: int) -> None:
         self._windows = {k: w for k, w in self._windows.items() if now - w[0] < period}
 
@@ -84,6 +93,30 @@ def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
     if count <= limit:
         return Verdict(True, 0)
     return Verdict(False, max(1, math.ceil(started + period - now)))
+
+
+def peek(scope: str, key: str, limit: int, period: int) -> Verdict:
+    """Whether one more hit for `key` in `scope` would be allowed, without counting one.
+
+    For limits that count only what succeeds (comments stored, not attempts): peek before the work,
+    `hit` once it is done.
+    """
+    base = f"ratelimit:{scope}:{key}"
+    peek_hits = getattr(cache, "peek_hits", None)  # agora.cache.RedisCache
+    if peek_hits is not None:
+        try:
+            count, seconds_left = peek_hits(base)
+        except CacheUnavailable:
+            count, seconds_left = _local_windows.peek_hits(base, period)
+        return Verdict(True, 0) if count < limit else Verdict(False, seconds_left)
+    now = time.time()
+    started = cache.get(f"{base}:start")
+    if started is None or now - float(started) >= period:
+        return Verdict(True, 0)
+    count = int(cache.get(f"{base}:{float(started):.6f}") or 0)
+    if count < limit:
+        return Verdict(True, 0)
+    return Verdict(False, max(1, math.ceil(float(started) + period - now)))
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from agora import views as site_views
 from agora.page_cache import cache_public_page
 from articles.sitemaps import SITEMAPS
 from articles.views import robots_txt
@@ -12,6 +13,7 @@ from articles.views import robots_txt
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt),
+    path("favicon.ico", site_views.favicon),
     path("sitemap.xml", cache_public_page(sitemap_views.index), {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(
         "sitemap-<section>.xml",
@@ -30,6 +32,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("articles.urls")),
 ]
+
+handler500 = site_views.server_error
 
 if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")

@@ -24,6 +24,7 @@ class AuthorOut(Schema):
     username: str
     display_name: str = Field(description="The display name, or the username when there is none.")
     initials: str
+    badge: str = Field(description='"Staff", "Journalist" or "Moderator" for the newsroom; "" for readers.')
 
 
 class CommentOut(Schema):
@@ -32,12 +33,18 @@ class CommentOut(Schema):
     parent_id: int | None
     root_id: int | None
     depth: int
-    author: AuthorOut | None = Field(description="null for tombstones and erased accounts.")
+    author: AuthorOut | None = Field(
+        description="null for erased accounts and for comments the caller may not read (see placeholder)."
+    )
     replying_to: str | None = Field(
         description="Username of the parent's author, for replies deeper than the nesting shown."
     )
     status: CommentStatus = Field(description="Tombstones are 'deleted' or 'removed', with an empty body.")
-    body_html: str = Field(description="Sanitised HTML; empty for tombstones.")
+    placeholder: str = Field(
+        description="What to show instead of a comment the caller may not read, which stays in the thread "
+        "for its published replies (awaiting review, removed, deleted); empty when body_html is shown."
+    )
+    body_html: str = Field(description="Sanitised HTML; empty for comments the caller may not read.")
     body: str | None = Field(description="The text as written: only on the caller's own live comments.")
     created_at: datetime
     edited_at: datetime | None

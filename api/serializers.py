@@ -20,27 +20,35 @@ class Viewer:
         return getattr(self.user, "pk", None)
 
 
-def author(user) -> dict | None:
+def author(user, badge: str = "") -> dict | None:
     if user is None:
         return None
-    return {"username": user.username, "display_name": user.public_name, "initials": user.initials}
+    return {
+        "username": user.username,
+        "display_name": user.public_name,
+        "initials": user.initials,
+        "badge": badge,
+    }
 
 
 def comment(request: HttpRequest, c: Comment, viewer: Viewer) -> dict:
-    gone = c.is_tombstone
     own = viewer.pk is not None and c.author_id == viewer.pk
-    parent_author = c.parent.author if c.parent is not None and c.depth > Comment.MAX_VISUAL_DEPTH else None
+    # The caller's own comments read back whatever moderation decided (their answer to a post says it).
+    readable = c.is_readable_by(viewer.user) or (own and not c.is_tombstone)
+    parent = c.parent if c.depth > Comment.MAX_VISUAL_DEPTH else None
+    replying_to = parent is not None and parent.author is not None and parent.is_readable_by(viewer.user)
     return {
         "id": c.pk,
         "thread_id": c.thread_id,
         "parent_id": c.parent_id,
         "root_id": c.root_id,
         "depth": c.depth,
-        "author": None if gone else author(c.author),
-        "replying_to": parent_author.username if parent_author and not gone else None,
+        "author": author(c.author, c.author_badge) if readable else None,
+        "replying_to": parent.author.username if replying_to and readable else None,  # type: ignore[union-attr]
         "status": c.status,
-        "body_html": "" if gone else c.body_html,
-        "body": c.body if own and not gone else None,
+        "placeholder": "" if readable else c.placeholder,
+        "body_html": c.body_html if readable else "",
+        "body": c.body if own and readable else None,
         "created_at": c.created_at,
         "edited_at": c.edited_at,
         "reaction_count": c.reaction_count,

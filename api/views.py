@@ -36,7 +36,7 @@ from api.serializers import Viewer
 from articles.models import Article
 from discussions import selectors, services
 from discussions.models import Comment, Thread
-from moderation import nudge
+from moderation import nudge, pipeline
 
 router = Router()
 
@@ -70,14 +70,15 @@ def thread_by_slug(slug: str) -> Thread:
 
 
 def comment_by_id(comment_id: int, user) -> Comment:
-    """A comment readers can see (published, or a tombstone), or one of the caller's own."""
+    """A comment the thread shows (published, a tombstone, or the placeholder of one that holds
+    published replies), or one of the caller's own."""
     found = (
-        Comment.objects.select_related("author", "parent__author", "thread__article")
+        selectors.with_people(Comment.objects.select_related("thread__article"))
         .filter(pk=comment_id, thread__in=visible_threads())
         .first()
     )
     own = found is not None and user is not None and found.author_id == user.pk
-    if found is None or not (found.is_public or found.is_tombstone or own):
+    if found is None or not (found.is_public or found.is_tombstone or found.reply_count or own):
         raise ApiError(404, "comment_not_found", f"There is no comment {comment_id}.")
     return found
 
@@ -230,6 +231,7 @@ def _post(request: ApiRequest, thread: Thread, data: CommentIn):
 
 
 def _check(request: ApiRequest, thread: Thread, data: DraftIn) -> dict:
+    pipeline.count_check(request.auth)  # the generous cap on checks: CommentError (429) over it
     warning = nudge.decide_nudge(thread, data.body)
     if warning is None:
         return {"nudge": None}
@@ -325,7 +327,7 @@ def list_replies(
     root = comment_by_id(comment_id, user)
     if root.depth:
         raise ApiError(400, "not_root", f"Replies are listed under the top-level comment {root.root_id}.")
-    replies, next_cursor = selectors.replies_page(root, after_path=cursor or "", size=limit)
+    replies, next_cursor = selectors.replies_page(root, after_path=cursor or "", size=limit, user=user)
     people = Viewer(user, selectors.reacted_ids(user, [r.pk for r in replies]))
     return {
         "root_id": root.pk,

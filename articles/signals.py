@@ -2,13 +2,18 @@
 
 from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from agora.page_cache import bump_generation
 from articles.models import Article, ArticleBlock, Section, Topic
 from articles.search_index import ensure_search_index
 
 EDITORS_GROUP = "Editors"
+
+# Sent by `manage.py load_demo` once the demo newsroom is in place, so the apps built on articles add
+# demo data of their own (moderation.demo: readers and their discussions) without articles knowing
+# them.  Each receiver returns what it wants printed.
+demo_loaded = Signal()
 
 
 @receiver(post_save, sender=Article)

@@ -96,16 +96,15 @@ def resolve(thread: Thread, policies: list[CommentingPolicy], now: datetime) -> 
 
     if Status.SUSPENDED in by_status:
         policy = by_status[Status.SUSPENDED][0]
-        where = _where(policy)
-        if policy.notice.strip():
-            said = f"Commenting is suspended {where}: {_sentence(policy.notice)}"
-        else:
-            said = f"Commenting is suspended {where}."
+        # The editors' notice as they wrote it (it says why, as the seed page's did); without one, ours.
+        said = (
+            _sentence(policy.notice) if policy.notice.strip() else f"Commenting is suspended {_on(policy)}."
+        )
         return _blocked(Status.SUSPENDED, policy.scope, f"{said} {READABLE}", policy.notice, closes_at)
 
     if Status.CLOSED in by_status:
         policy = by_status[Status.CLOSED][0]
-        said = _with_notice(f"Commenting is closed {_where(policy)}.", policy.notice)
+        said = _with_notice(f"Commenting is closed {_on(policy)}.", policy.notice)
         return _blocked(Status.CLOSED, policy.scope, f"{said} {READABLE}", policy.notice, closes_at)
     if article is not None and article.comment_policy == Article.CommentPolicy.CLOSED:
         return _blocked(Status.CLOSED, Scope.ARTICLE, f"Commenting is closed on this article. {READABLE}")
@@ -155,14 +154,8 @@ def _blocked(
     return CommentingState(False, reason, status=status, notice=notice, level=level, closes_at=closes_at)
 
 
-def _where(policy: CommentingPolicy) -> str:
-    """Where a restriction applies: site-wide, on Politics, on this article, on this discussion."""
-    if policy.scope == Scope.SITE:
-        return "site-wide"
-    return _on(policy)
-
-
 def _on(policy: CommentingPolicy) -> str:
+    """Where a restriction applies, in readers' words: across the site, on Politics, on this article."""
     if policy.scope == Scope.SITE:
         return "across the site"
     if policy.scope == Scope.SECTION and policy.section is not None:

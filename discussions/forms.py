@@ -25,6 +25,13 @@ class CommentForm(forms.Form):
         if not self.is_bound:
             # A fresh key per rendered form: a double-submitted form posts once.
             self.initial.setdefault("client_key", uuid.uuid4().hex)
+        parent = self.data.get("parent") if self.is_bound else self.initial.get("parent")
+        if parent and str(parent).isdigit():
+            # A reply box sits on a page with the comment box and other reply boxes: ids of its own, so
+            # its label focuses its own box; and the focus moves into it when it opens.
+            self.auto_id = f"reply-{parent}-%s"
+            self.fields["body"].label = "Your reply"
+            self.fields["body"].widget.attrs["autofocus"] = True
 
     def clean_nudge(self) -> int | None:
         """A hidden id: anything but a number is treated as no warning, and the draft is checked again."""

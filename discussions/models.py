@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from accounts import roles
 from articles.models import Article
 
 if TYPE_CHECKING:
@@ -75,7 +76,8 @@ class Comment(models.Model):
     # Denormalised counts, maintained with F() updates inside the writing transaction.
     reaction_count = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(
-        default=0, help_text="Published replies under this root comment (all depths)."
+        default=0,
+        help_text="Published replies below this comment in the reading tree (for a root: all its replies).",
     )
     # Idempotency: a retried post with the same key from the same author returns the first comment.
     client_key = models.CharField(max_length=64, null=True, blank=True)
@@ -119,6 +121,39 @@ class Comment(models.Model):
     @property
     def is_tombstone(self) -> bool:
         return self.status in (self.Status.DELETED, self.Status.REMOVED)
+
+    def is_readable_by(self, user) -> bool:
+        """Whether `user` may read this comment's words: anyone once it is published, and its author
+        while it waits for review.  Everywhere else a comment is shown, its `placeholder` stands in."""
+        if self.status == self.Status.PUBLISHED:
+            return True
+        return self.status == self.Status.HELD and user is not None and user.pk == self.author_id
+
+    @property
+    def placeholder(self) -> str:
+        """What readers who may not read the comment see in its place (it holds published replies)."""
+        return PLACEHOLDERS.get(self.status, "")
+
+    @property
+    def author_badge(self) -> str:
+        """ "Staff", "Journalist", "Moderator" or "": from `author_role`, which discussions.selectors
+        annotates (without it only superusers get one)."""
+        return roles.badge_for(getattr(self, "author_role", None), self.author)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """The comments above this one in the reading tree: its root, then the replies its path names."""
+        if self.root_id is None:
+            return []
+        return [self.root_id, *(int(segment) for segment in self.path.split(".")[:-1])]
+
+
+PLACEHOLDERS: dict[str, str] = {
+    Comment.Status.HELD: "This comment is awaiting review.",
+    Comment.Status.REJECTED: "[removed]",
+    Comment.Status.REMOVED: "[removed by a moderator]",
+    Comment.Status.DELETED: "[deleted]",
+}
 
 
 class CommentRevision(models.Model):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from accounts import roles
 from discussions.models import Comment, Reaction, Thread
 
 PAGE_SIZE = 20
@@ -23,6 +24,8 @@ SORTS = {
     "reacted": ("-reaction_count", "-id"),
 }
 DEFAULT_SORT = "newest"
+# Replies shown whatever they hold: published ones, and the tombstones of deleted or removed ones.  Any
+# other reply is shown only as a placeholder over published replies (reply_count), or to its author.
 _SHOWN_REPLY_STATUSES = (Comment.Status.PUBLISHED, Comment.Status.DELETED, Comment.Status.REMOVED)
 
 
@@ -42,18 +45,34 @@ class ThreadPage:
     nodes: list[ThreadNode]
     next_cursor: str | None
     reacted_ids: set[int]
+    cursor: str | None = None  # the one this page starts after (None: the first page)
 
 
-def _with_people(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
-    return queryset.select_related("author", "parent__author")
-
-
-def _top_level(thread: Thread) -> QuerySet[Comment]:
-    """Published top-level comments, plus tombstones that still hold published replies."""
-    return Comment.objects.filter(thread=thread, depth=0).filter(
-        Q(status=Comment.Status.PUBLISHED)
-        | Q(status__in=[Comment.Status.DELETED, Comment.Status.REMOVED], reply_count__gt=0)
+def with_people(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Comments with their authors, their parents' authors, and the author's role (`author_role`,
+    for the badge beside their name: roles.badge_for), in the same query."""
+    return queryset.select_related("author", "parent__author").annotate(
+        author_role=roles.badge_annotation("author_id")
     )
+
+
+def _own_pending(user) -> Q:
+    """The reader's own comments awaiting review, shown to them in place (Comment.is_readable_by)."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(author=user, status=Comment.Status.HELD)
+
+
+def _top_level(thread: Thread, user=None) -> QuerySet[Comment]:
+    """Published top-level comments, the placeholders of any others that hold published replies, and
+    the reader's own awaiting review."""
+    return Comment.objects.filter(thread=thread, depth=0).filter(
+        Q(status=Comment.Status.PUBLISHED) | Q(reply_count__gt=0) | _own_pending(user)
+    )
+
+
+def _shown_replies(user=None) -> Q:
+    return Q(status__in=_SHOWN_REPLY_STATUSES) | Q(reply_count__gt=0) | _own_pending(user)
 
 
 def _cursor_of(comment: Comment, sort: str) -> str:
@@ -84,25 +103,28 @@ def _after_cursor(queryset: QuerySet[Comment], sort: str, cursor: str | None) ->
     return queryset.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=pk))
 
 
-def _first_replies(root_ids: list[int], per_root: int) -> dict[int, list[Comment]]:
+def _first_replies(root_ids: list[int], per_root: int, user=None) -> dict[int, list[Comment]]:
     """The first replies of each root in reading order: one statement, one index range scan per root."""
     if not root_ids:
         return {}
     statuses = ", ".join(["%s"] * len(_SHOWN_REPLY_STATUSES))
+    own_id = user.pk if user is not None and user.is_authenticated else None
     # Only placeholders are interpolated; every value is a bound parameter.
     part = (
         "SELECT * FROM (SELECT id, root_id FROM discussions_comment "  # noqa: S608
-        f"WHERE root_id = %s AND status IN ({statuses}) ORDER BY path LIMIT %s) AS first_replies"
+        f"WHERE root_id = %s AND (status IN ({statuses}) OR reply_count > 0"
+        " OR (author_id = %s AND status = %s))"
+        " ORDER BY path LIMIT %s) AS first_replies"
     )
     sql = " UNION ALL ".join([part] * len(root_ids))
-    params: list[int | str] = []
+    params: list[int | str | None] = []
     for root_id in root_ids:
-        params += [root_id, *_SHOWN_REPLY_STATUSES, per_root]
+        params += [root_id, *_SHOWN_REPLY_STATUSES, own_id, Comment.Status.HELD, per_root]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         root_of = dict(cursor.fetchall())  # reply id -> its root's id
     grouped: dict[int, list[Comment]] = {root_id: [] for root_id in root_ids}
-    for reply in _with_people(Comment.objects.filter(pk__in=root_of)).order_by("path"):
+    for reply in with_people(Comment.objects.filter(pk__in=root_of)).order_by("path"):
         grouped[root_of[reply.pk]].append(reply)
     return grouped
 
@@ -122,15 +144,18 @@ def thread_page(
     featured = []
     if not cursor:
         featured = list(
-            _with_people(thread.comments.filter(status=Comment.Status.PUBLISHED, is_featured=True)).order_by(
+            with_people(thread.comments.filter(status=Comment.Status.PUBLISHED, is_featured=True)).order_by(
                 "-created_at"
             )[:FEATURED_LIMIT]
         )
-    top = _after_cursor(_top_level(thread), sort, cursor).order_by(*SORTS[sort])
-    roots = list(_with_people(top)[: size + 1])
+    top = _after_cursor(_top_level(thread, user), sort, cursor).order_by(*SORTS[sort])
+    roots = list(with_people(top)[: size + 1])
     next_cursor = _cursor_of(roots[size - 1], sort) if len(roots) > size else None
     roots = roots[:size]
-    replies = _first_replies([r.pk for r in roots if r.reply_count], replies_per_root + 1)
+    # A root's own reply awaiting review is not in its reply_count: the reader's own pending replies
+    # are looked for under every root.
+    with_replies = [r.pk for r in roots if r.reply_count or (user is not None and user.is_authenticated)]
+    replies = _first_replies(with_replies, replies_per_root + 1, user)
     nodes = []
     for root in roots:
         shown = replies.get(root.pk, [])
@@ -149,21 +174,37 @@ def thread_page(
         nodes=nodes,
         next_cursor=next_cursor,
         reacted_ids=reacted_ids(user, shown_ids),
+        cursor=cursor or None,
     )
 
 
 def replies_page(
-    root: Comment, after_path: str = "", from_path: str = "", size: int = REPLIES_PAGE_SIZE
+    root: Comment,
+    after_path: str = "",
+    from_path: str = "",
+    size: int = REPLIES_PAGE_SIZE,
+    user=None,
 ) -> tuple[list[Comment], str]:
     """Replies of a root after `after_path` (or from `from_path` on), and the next cursor ('' at the end)."""
-    queryset = Comment.objects.filter(root=root, status__in=_SHOWN_REPLY_STATUSES)
+    queryset = Comment.objects.filter(root=root).filter(_shown_replies(user))
     if after_path:
         queryset = queryset.filter(path__gt=after_path)
     if from_path:
         queryset = queryset.filter(path__gte=from_path)
-    replies = list(_with_people(queryset).order_by("path")[: size + 1])
+    replies = list(with_people(queryset).order_by("path")[: size + 1])
     next_cursor = replies[size - 1].path if len(replies) > size else ""
     return replies[:size], next_cursor
+
+
+def comment_with_people(comment_id: int) -> Comment:
+    """One comment as thread pages load it: with its thread, article, author and author's role."""
+    return with_people(Comment.objects.select_related("thread__article")).get(pk=comment_id)
+
+
+def first_reply_path(root: Comment, user=None) -> str:
+    """Where the root's replies start for this reader ("" when it shows none)."""
+    shown = Comment.objects.filter(root=root).filter(_shown_replies(user))
+    return shown.order_by("path").values_list("path", flat=True).first() or ""
 
 
 def reacted_ids(user, comment_ids: list[int]) -> set[int]:
@@ -172,6 +213,12 @@ def reacted_ids(user, comment_ids: list[int]) -> set[int]:
     return set(
         Reaction.objects.filter(user=user, comment_id__in=comment_ids).values_list("comment_id", flat=True)
     )
+
+
+def newest_public_id(thread: Thread) -> int:
+    """The newest published comment's id (0: none): where a live page starts counting new ones."""
+    newest = thread.comments.filter(status=Comment.Status.PUBLISHED).order_by("-id")
+    return newest.values_list("id", flat=True).first() or 0
 
 
 def new_comment_count(thread: Thread, after_id: int) -> int:

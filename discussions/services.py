@@ -20,6 +20,7 @@ from discussions.formatting import mentioned_usernames, render_comment
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 from moderation import audit
 from moderation import pipeline as moderation
+from moderation.queues import announce_change as announce_queue_change
 
 User = get_user_model()
 PUBLISHED = Comment.Status.PUBLISHED
@@ -111,9 +112,62 @@ def _path_for(comment: Comment, parent: Comment | None) -> str:
 
 
 def _adjust_counts(comment: Comment, delta: int) -> None:
+    """The thread's published comments, and the published replies of every comment above this one."""
     Thread.objects.filter(pk=comment.thread_id).update(comment_count=F("comment_count") + delta)
-    if comment.root_id:
-        Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") + delta)
+    if ancestors := comment.ancestor_ids:
+        Comment.objects.filter(pk__in=ancestors).update(reply_count=F("reply_count") + delta)
+
+
+def account_refusal(user) -> CommentError | None:
+    """Why this account may not post at all (inactive, unconfirmed, a Reader), before any ban or limit;
+    None when it may.  The discussion shows the same words in place of the comment box."""
+    if not user.is_active:
+        return CommentError("inactive", "This account cannot post.", status=403)
+    if not (user.email_verified_at or user.is_staff):
+        return CommentError(
+            "unverified",
+            "Confirm your email address to join the discussion: use the link we sent when you signed up.",
+            status=403,
+        )
+    if not user.has_perm("discussions.add_comment"):
+        return CommentError(
+            "not_a_commenter",
+            "Your account can read but not comment (its role is Reader). "
+            "Ask the moderators if this is a mistake.",
+            status=403,
+        )
+    return None
+
+
+def posting_refusal(user, state: CommentingState) -> str:
+    """What the discussion says in place of the comment box to a signed-in reader who cannot post
+    there ("" when they can): the thread's state, their account, or their ban or suspension."""
+    if not state.open:
+        return state.reason
+    if refusal := account_refusal(user):
+        return refusal.message
+    if banned := moderation.ban_refusal(user):
+        return banned[1]
+    return ""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a reader may do in a thread: the thread's state, and whether they may post and why not."""
+
+    state: CommentingState
+    refusal: str  # shown in place of the comment box ("" when they may post, or are not signed in)
+
+    @property
+    def can_post(self) -> bool:
+        return self.state.open and not self.refusal
+
+
+def standing(user, thread: Thread) -> Standing:
+    """The thread's commenting state and the reader's own standing in it (anonymous readers: none)."""
+    state = commenting_state(thread)
+    refusal = posting_refusal(user, state) if user.is_authenticated else ""
+    return Standing(state, refusal)
 
 
 def post_comment(
@@ -141,21 +195,8 @@ def post_comment(
         existing = Comment.objects.filter(author=author, client_key=client_key).first()
         if existing is not None:
             return _replayed(existing)
-    if not author.is_active:
-        raise CommentError("inactive", "This account cannot post.", status=403)
-    if not (author.email_verified_at or author.is_staff):
-        raise CommentError(
-            "unverified",
-            "Confirm your email address to join the discussion: use the link we sent when you signed up.",
-            status=403,
-        )
-    if not author.has_perm("discussions.add_comment"):
-        raise CommentError(
-            "not_a_commenter",
-            "Your account can read but not comment (its role is Reader). "
-            "Ask the moderators if this is a mistake.",
-            status=403,
-        )
+    if refusal := account_refusal(author):
+        raise refusal
     trust_record = moderation.admit(author, ip=ip)  # bans and rate limits: refused before any write
     state = commenting_state(thread)
     if not state.open:
@@ -172,6 +213,7 @@ def post_comment(
     verdict = moderation.screen(
         author, thread, text, premoderated=state.premoderated, draft=draft, trust_record=trust_record
     )
+    moderation.count_stored(author, trust_record, ip=ip)  # every check passed: this one will be stored
     html, mentioned = _render(text)
     try:
         with transaction.atomic():
@@ -214,6 +256,10 @@ def _own_comment(user, comment: Comment) -> None:
         raise CommentError("forbidden", "You can only change your own comments.", status=403)
 
 
+def within_edit_window(comment: Comment) -> bool:
+    return timezone.now() - comment.created_at <= timedelta(seconds=settings.COMMENT_EDIT_WINDOW_SECONDS)
+
+
 def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft=None) -> Comment:
     """Edit within the window; the earlier wording is kept as a revision for moderators.
 
@@ -225,8 +271,7 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft
     _own_comment(user, comment)
     if comment.is_tombstone or comment.status == Comment.Status.REJECTED:
         raise CommentError("gone", "This comment can no longer be edited.", status=409)
-    window = timedelta(seconds=settings.COMMENT_EDIT_WINDOW_SECONDS)
-    if timezone.now() - comment.created_at > window:
+    if not within_edit_window(comment):
         minutes = settings.COMMENT_EDIT_WINDOW_SECONDS // 60
         raise CommentError("edit_window", f"Comments can be edited for {minutes} minutes after posting.", 409)
     text = _clean_body(body)
@@ -244,6 +289,7 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft
         draft=draft,
         trust_record=trust_record,
     )
+    moderation.count_stored(user, trust_record, ip=ip, kind="edit")
     html, mentioned = _render(text)
     with transaction.atomic():
         CommentRevision.objects.create(comment=comment, body=comment.body)
@@ -280,7 +326,10 @@ def delete_own_comment(user, comment: Comment) -> Comment:
     _own_comment(user, comment)
     if comment.is_tombstone:
         return comment
-    return set_status(comment, Comment.Status.DELETED)
+    with transaction.atomic():
+        set_status(comment, Comment.Status.DELETED)
+        announce_queue_change()  # it leaves whichever moderation queue it waited in
+    return comment
 
 
 def react(user, comment: Comment) -> Comment:

@@ -6,6 +6,7 @@ app_name = "discussions"
 
 urlpatterns = [
     path("threads/<int:thread_id>/", views.thread_detail, name="thread"),
+    path("threads/<int:thread_id>/comments/", views.more_comments, name="comments"),
     path("threads/<int:thread_id>/post/", views.post, name="post"),
     path("threads/<int:thread_id>/events/", views.events_stream, name="events"),
     path("comments/<int:comment_id>/", views.permalink, name="permalink"),

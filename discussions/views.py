@@ -1,7 +1,7 @@
 """Discussion pages and actions.  Every action works as a plain form post; htmx only enhances."""
 
 import json
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from agora.ratelimit import client_ip
 from agora.requests import HtmxRequest
-from discussions import selectors, services
+from discussions import pages, selectors, services
 from discussions.events import thread_channel
 from discussions.forms import CommentForm
 from discussions.live import event_stream
@@ -25,11 +25,22 @@ def comment_url(comment: Comment) -> str:
     return reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}"
 
 
-def _public_comment(comment_id: int) -> Comment:
+def public_comment(comment_id: int) -> Comment:
+    """A published comment, to reply to, react to or feature (the site's and the embed's views)."""
     comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
-    if not comment.is_public and not comment.is_tombstone:
+    if not comment.is_public:
         raise Http404("This comment is not public.")
     return comment
+
+
+def shown_comment(request: HtmxRequest, comment_id: int) -> Comment:
+    """A comment as the thread shows it to this reader: published, a tombstone, the placeholder of one
+    that holds published replies, or their own awaiting review; 404 for anything else."""
+    comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
+    shown = comment.is_public or comment.is_tombstone or comment.reply_count
+    if shown or comment.is_readable_by(request.user):
+        return comment
+    raise Http404("This comment is not public.")
 
 
 def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
@@ -39,26 +50,35 @@ def thread_detail(request: HtmxRequest, thread_id: int) -> HttpResponse:
     return render(request, "discussions/thread_page.html", {"thread": thread})
 
 
-def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    """The thread opened at one comment: its root, and the replies from it onwards."""
-    comment = _public_comment(comment_id)
-    root = comment.root or comment
-    replies, cursor = selectors.replies_page(root, from_path=comment.path)
+def conversation(
+    request: HtmxRequest, comment: Comment, template: str, after_path: str | None = None
+) -> HttpResponse:
+    """The conversation at one comment: its root, and its replies from that comment on (or, with
+    `after_path`, the next page of the root's replies).  The site and the embed render it alike."""
+    root = selectors.comment_with_people(comment.root_id or comment.pk)
+    if after_path is None:
+        replies, cursor = selectors.replies_page(root, from_path=comment.path, user=request.user)
+        earlier = bool(replies) and replies[0].path != selectors.first_reply_path(root, request.user)
+    else:
+        replies, cursor = selectors.replies_page(root, after_path=after_path, user=request.user)
+        earlier = True
+    node = selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor)
     context = {
         "thread": comment.thread,
         "target": comment,
-        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
-        "has_earlier_replies": bool(replies) and replies[0].path != _first_reply_path(root),
+        "node": node,
+        "has_earlier_replies": earlier,
         "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
-        "state": services.commenting_state(comment.thread),
+        "standing": services.standing(request.user, comment.thread),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
     }
-    return render(request, "discussions/permalink.html", context)
+    if request.htmx and after_path is not None:
+        return render(request, "discussions/_replies.html", context)
+    return render(request, template, context)
 
 
-def _first_reply_path(root: Comment) -> str:
-    first = Comment.objects.filter(root=root).order_by("path").values_list("path", flat=True).first()
-    return first or ""
+def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
+    return conversation(request, shown_comment(request, comment_id), "discussions/permalink.html")
 
 
 def moderation_message(comment: Comment) -> tuple[int, str]:
@@ -69,25 +89,27 @@ def moderation_message(comment: Comment) -> tuple[int, str]:
     return messages.INFO, decision.message if decision else "Thanks — your comment is waiting for review."
 
 
-def go_to(request: HtmxRequest, url: str) -> HttpResponse:
-    """A redirect; to htmx (which would swap the next page into the form) a full navigation instead."""
-    if not request.htmx:
-        return redirect(url)
-    response = HttpResponse()
-    response["HX-Redirect"] = url
-    current, target = urlsplit(request.htmx.current_url or ""), urlsplit(url)
-    if (current.path, current.query) == (target.path, target.query):
-        response["HX-Refresh"] = "true"  # only the #fragment changes: the browser would not reload by itself
-    return response
-
-
-def _after_posting(request: HtmxRequest, comment: Comment) -> HttpResponse:
-    """Tell the author what moderation decided; a held or rejected comment has no public permalink."""
+def posted_outcome(comment: Comment) -> str:
     if comment.is_public:
-        messages.success(request, "Your comment is published.")
-        return go_to(request, comment_url(comment))
-    messages.add_message(request, *moderation_message(comment))
-    return go_to(request, comment.thread.get_absolute_url())
+        return "Your reply is published." if comment.parent_id else "Your comment is published."
+    return moderation_message(comment)[1]
+
+
+def _show_posted(request: HtmxRequest, comment: Comment) -> HttpResponse:
+    """The outcome where the reader is: to htmx, in place of the form (with a fresh one for a new
+    comment); otherwise back to the discussion, whose outcome box shows the comment (#posted)."""
+    if not request.htmx:
+        pages.remember_posted(request, comment, posted_outcome(comment))
+        return redirect(comment.thread.get_absolute_url().split("#")[0] + "#posted")
+    context = {
+        "thread": comment.thread,
+        "posted": selectors.comment_with_people(comment.pk),
+        "posted_outcome": posted_outcome(comment),
+        "form": None if comment.parent_id else CommentForm(),
+        "parent": None,
+        "standing": services.standing(request.user, comment.thread),
+    }
+    return render(request, "discussions/_posted.html", context)
 
 
 def compose_draft(request: HtmxRequest, form: CommentForm) -> Draft:
@@ -104,7 +126,24 @@ def nudged_form(request: HtmxRequest, nudged: NudgeRequired) -> CommentForm:
     return form
 
 
-def _post_and_redirect(request: HtmxRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
+def rejected_form(request: HtmxRequest, comment: Comment) -> CommentForm:
+    """A rejected draft back in its box, with the reason, to rewrite: under a fresh key (the old one
+    names the rejected comment, so posting with it again would only return that one)."""
+    data = request.POST.copy()
+    data["client_key"], data["nudge"] = CommentForm().initial["client_key"], ""
+    form = CommentForm(data)
+    form.is_valid()
+    form.add_error("body", f"{moderation_message(comment)[1]} You can rewrite it and post again.")
+    form.fields["body"].widget.attrs["autofocus"] = True
+    return form
+
+
+def submit_comment(
+    request: HtmxRequest, thread: Thread, parent: Comment | None, compose_template: str
+) -> HttpResponse:
+    """Post from the compose form (the site's and the embed's) and show the outcome where the reader is:
+    published or held, beside the comment box; a nudge, a refusal or a rejection, in the box with the
+    draft kept (`compose_template` is the page for that without htmx)."""
     form, nudge, status = CommentForm(request.POST), None, 400
     if form.is_valid():
         try:
@@ -123,62 +162,68 @@ def _post_and_redirect(request: HtmxRequest, thread: Thread, parent: Comment | N
             form.add_error("body", error.message)
             status = error.status
         else:
-            return _after_posting(request, comment)
-    return _compose(request, {"thread": thread, "parent": parent, "form": form, "nudge": nudge}, status)
+            if comment.status != Comment.Status.REJECTED:
+                return _show_posted(request, comment)
+            form, status = rejected_form(request, comment), 200
+    context = {"thread": thread, "parent": parent, "form": form, "nudge": nudge}
+    return compose(request, context, status, compose_template)
 
 
-def _compose(request: HtmxRequest, context: dict, status: int) -> HttpResponse:
+def compose(request: HtmxRequest, context: dict, status: int, template: str) -> HttpResponse:
     """The compose form again (a nudge, or a refusal): to htmx just the form, which swaps itself in place."""
     if request.htmx:
         return render(request, "discussions/_compose_form.html", context, status=status)
-    context["state"] = services.commenting_state(context["thread"])
-    return render(request, "discussions/compose.html", context, status=status)
+    context["standing"] = services.standing(request.user, context["thread"])
+    return render(request, template, context, status=status)
+
+
+def submit_to_thread(request: HtmxRequest, thread: Thread, compose_template: str) -> HttpResponse:
+    """The comment box's form posted to a thread (its hidden `parent` makes it a reply)."""
+    parent_id = request.POST.get("parent", "")
+    parent = None
+    if parent_id:
+        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdigit() else 0).first()
+        if parent is None:
+            form = CommentForm(request.POST)
+            form.is_valid()
+            form.add_error("body", "The comment you are replying to does not exist.")
+            return compose(request, {"thread": thread, "form": form}, 404, compose_template)
+    return submit_comment(request, thread, parent, compose_template)
+
+
+def reply_form(request: HtmxRequest, parent: Comment, compose_template: str) -> HttpResponse:
+    """The reply box under a comment (to htmx just the form), and its submission."""
+    if request.method == "POST":
+        return submit_comment(request, parent.thread, parent, compose_template)
+    form = CommentForm(initial={"parent": parent.pk})
+    return compose(request, {"thread": parent.thread, "parent": parent, "form": form}, 200, compose_template)
 
 
 @login_required
 @require_POST
 def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    parent_id = request.POST.get("parent")
-    parent = None
-    if parent_id:
-        parent = Comment.objects.filter(pk=parent_id if parent_id.isdigit() else 0).first()
-        if parent is None:
-            form = CommentForm(request.POST)
-            form.is_valid()
-            form.add_error("body", "The comment you are replying to does not exist.")
-            return _compose(request, {"thread": thread, "form": form}, status=404)
-    return _post_and_redirect(request, thread, parent)
+    return submit_to_thread(request, thread, "discussions/compose.html")
 
 
 @login_required
 def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    parent = _public_comment(comment_id)
-    if request.method == "POST":
-        return _post_and_redirect(request, parent.thread, parent)
-    form = CommentForm(initial={"parent": parent.pk})
-    context = {
-        "thread": parent.thread,
-        "parent": parent,
-        "form": form,
-        "state": services.commenting_state(parent.thread),
-    }
-    template = "discussions/_compose_form.html" if request.htmx else "discussions/compose.html"
-    return render(request, template, context)
+    return reply_form(request, public_comment(comment_id), "discussions/compose.html")
+
+
+def more_comments(request: HtmxRequest, thread_id: int) -> HttpResponse:
+    """The next page of top-level comments: to htmx the items "Show more comments" appends."""
+    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    cursor = request.GET.get("after", "")
+    if not request.htmx:
+        query = urlencode({"sort": request.GET.get("sort", ""), "comments_after": cursor})
+        return redirect(f"{thread.get_absolute_url().split('#')[0]}?{query}#discussion")
+    return render(request, "discussions/_thread_nodes.html", pages.thread_context(request, thread, cursor))
 
 
 def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    root = _public_comment(comment_id)
-    replies, cursor = selectors.replies_page(root, after_path=request.GET.get("after", ""))
-    context = {
-        "thread": root.thread,
-        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
-        "reacted_ids": selectors.reacted_ids(request.user, [r.pk for r in replies]),
-        "state": services.commenting_state(root.thread),
-    }
-    if request.htmx:
-        return render(request, "discussions/_replies.html", context)
-    return render(request, "discussions/permalink.html", {**context, "target": root})
+    root = shown_comment(request, comment_id)
+    return conversation(request, root, "discussions/permalink.html", after_path=request.GET.get("after", ""))
 
 
 @login_required
@@ -243,26 +288,30 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def react(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    comment = _public_comment(comment_id)
+    comment = public_comment(comment_id)
     try:
         if request.POST.get("undo"):
             services.unreact(request.user, comment)
         else:
             services.react(request.user, comment)
     except services.CommentError as error:
-        if request.htmx:
-            return HttpResponse(error.message, status=error.status)
-        messages.error(request, error.message)
-    if request.htmx:
-        reacted = bool(selectors.reacted_ids(request.user, [comment.pk]))
-        return render(request, "discussions/_reaction.html", {"comment": comment, "reacted": reacted})
-    return redirect(comment_url(comment))
+        if not request.htmx:
+            messages.error(request, error.message)
+            return redirect(comment_url(comment))
+        refusal, status = error.message, error.status  # shown beside the button it refused
+    else:
+        if not request.htmx:
+            return redirect(comment_url(comment))
+        refusal, status = "", 200
+    reacted = bool(selectors.reacted_ids(request.user, [comment.pk]))
+    context = {"comment": comment, "reacted": reacted, "refusal": refusal}
+    return render(request, "discussions/_reaction.html", context, status=status)
 
 
 @login_required
 @require_POST
 def feature(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    comment = _public_comment(comment_id)
+    comment = public_comment(comment_id)
     try:
         services.set_featured(request.user, comment, featured=not request.POST.get("undo"))
     except services.CommentError as error:

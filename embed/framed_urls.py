@@ -1,7 +1,7 @@
 """The URL map in force while an embed page is built (see embed.framing).
 
-The site's own map, except that the `accounts` and `discussions` namespaces resolve to the
-embed twins in embed.urls first.  Names without a twin (a profile, the password reset
+The site's own map, except that the `accounts`, `discussions` and `moderation` namespaces resolve
+to the embed twins in embed.urls first.  Names without a twin (a profile, the password reset
 page, anything added later) still reverse, to the site's own pages; the iframe script opens
 those in a new tab.  Requests are always resolved with the site's map (ROOT_URLCONF),
 which serves the twins under /embed/ too, so both maps agree on every path.
@@ -10,11 +10,12 @@ which serves the twins under /embed/ too, so both maps agree on every path.
 from django.urls import URLResolver, include, path
 
 from agora import urls as site_urls
-from embed.urls import account_urls, discussion_urls
+from embed.urls import account_urls, discussion_urls, moderation_urls
 
 TWINS = {
     "accounts": ("embed/accounts/", account_urls),
     "discussions": ("embed/discussions/", discussion_urls),
+    "moderation": ("embed/moderation/", moderation_urls),
 }
 
 

@@ -1,9 +1,10 @@
 """Embed pages, under /embed/ (and /embed.js through embed.root_urls).
 
-`account_urls` and `discussion_urls` are the embed twins of the accounts and discussions
-pages a reader reaches from the discussion: same names, compact templates, frameable, and
-redirecting back into the embed.  `embed.framed_urls` maps the `accounts:` and
-`discussions:` names onto them while an embed page is built (see embed.framing).
+`account_urls`, `discussion_urls` and `moderation_urls` are the embed twins of the accounts,
+discussions and moderation pages a reader reaches from the discussion: same names, compact
+templates, frameable, and redirecting back into the embed.  `embed.framed_urls` maps the
+`accounts:`, `discussions:` and `moderation:` names onto them while an embed page is built
+(see embed.framing).
 """
 
 from django.urls import include, path
@@ -19,6 +20,7 @@ account_urls = [
 
 discussion_urls = [
     path("threads/<int:thread_id>/", views.thread_page, name="thread"),
+    path("threads/<int:thread_id>/comments/", views.more_comments, name="comments"),
     path("threads/<int:thread_id>/post/", views.post, name="post"),
     path("threads/<int:thread_id>/events/", discussion_views.events_stream, name="events"),
     path("comments/<int:comment_id>/", views.permalink, name="permalink"),
@@ -30,6 +32,10 @@ discussion_urls = [
     path("comments/<int:comment_id>/feature/", views.feature, name="feature"),
 ]
 
+moderation_urls = [
+    path("comments/<int:comment_id>/report/", views.report, name="report"),
+]
+
 app_name = "embed"
 
 urlpatterns = [
@@ -37,4 +43,5 @@ urlpatterns = [
     path("thread/", views.story_thread, name="story"),
     path("accounts/", include((account_urls, "accounts"))),
     path("discussions/", include((discussion_urls, "discussions"))),
+    path("moderation/", include((moderation_urls, "moderation"))),
 ]

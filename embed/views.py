@@ -25,13 +25,12 @@ from accounts import views as account_views
 from accounts.forms import SignupForm
 from agora import ratelimit
 from agora.requests import HtmxRequest
-from discussions import selectors, services
+from discussions import services
 from discussions import views as discussion_views
-from discussions.forms import CommentForm
 from discussions.models import Comment, Thread
 from embed import stories
 from embed.framing import error_page, framed
-from moderation.nudge import NudgeRequired
+from moderation import views as moderation_views
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "embed" / "embed.js"
 THREAD_CREATION_PERIOD = 60 * 60
@@ -158,117 +157,34 @@ def signup(request: HtmxRequest) -> HttpResponse:
 # --- Posting, replying, editing: the discussion pages inside the iframe ---------------
 
 
-def _public_comment(comment_id: int) -> Comment:
-    comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
-    if not comment.is_public and not comment.is_tombstone:
-        raise Http404("This comment is not public.")
-    return comment
-
-
-def _compose_page(
-    request, thread: Thread, parent: Comment | None, form: CommentForm, status: int = 200, nudge=None
-):
-    context = {"thread": thread, "parent": parent, "form": form, "nudge": nudge}
-    if request.htmx and request.method == "POST":  # the form swaps itself in place
-        return render(request, "discussions/_compose_form.html", context, status=status)
-    context["state"] = services.commenting_state(thread)
-    return render(request, "embed/compose.html", context, status=status)
-
-
-def _post_and_return(request: HtmxRequest, thread: Thread, parent: Comment | None) -> HttpResponse:
-    """Post, then back to the discussion (a reply: to its conversation), at the new comment.
-
-    A draft that may break the guidelines comes back with a nudge, as on the site (moderation.nudge).
-    """
-    form, nudge, status = CommentForm(request.POST), None, 400
-    if form.is_valid():
-        try:
-            comment = services.post_comment(
-                request.user,
-                thread,
-                form.cleaned_data["body"],
-                parent,
-                form.cleaned_data["client_key"] or None,
-                ip=ratelimit.client_ip(request),
-                draft=discussion_views.compose_draft(request, form),
-            )
-        except NudgeRequired as nudged:
-            form, nudge, status = discussion_views.nudged_form(request, nudged), nudged, 200
-        except services.CommentError as error:
-            form.add_error("body", error.message)
-            status = error.status
-        else:
-            go_to = discussion_views.go_to
-            if not comment.is_public:
-                messages.add_message(request, *discussion_views.moderation_message(comment))
-                return go_to(request, reverse("discussions:thread", args=[thread.pk]) + "#discussion")
-            messages.success(request, "Your comment is published.")
-            if parent is None:
-                return go_to(request, reverse("discussions:thread", args=[thread.pk]) + f"#c{comment.pk}")
-            return go_to(request, reverse("discussions:permalink", args=[comment.pk]) + f"#c{comment.pk}")
-    return _compose_page(request, thread, parent, form, status, nudge)
-
-
 @framed
 @login_required
 @require_POST
 def post(request: HtmxRequest, thread_id: int) -> HttpResponse:
     thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    parent_id = request.POST.get("parent", "")
-    parent = None
-    if parent_id:
-        parent = Comment.objects.filter(pk=int(parent_id) if parent_id.isdigit() else 0).first()
-        if parent is None:
-            form = CommentForm(request.POST)
-            form.is_valid()
-            form.add_error("body", "The comment you are replying to does not exist.")
-            return _compose_page(request, thread, None, form, status=404)
-    return _post_and_return(request, thread, parent)
+    return discussion_views.submit_to_thread(request, thread, "embed/compose.html")
 
 
 @framed
 @login_required
 def reply(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    parent = _public_comment(comment_id)
-    if request.method == "POST":
-        return _post_and_return(request, parent.thread, parent)
-    form = CommentForm(initial={"parent": parent.pk})
-    if request.htmx:
-        context = {"thread": parent.thread, "parent": parent, "form": form}
-        return render(request, "discussions/_compose_form.html", context)
-    return _compose_page(request, parent.thread, parent, form)
-
-
-def _conversation(request, root: Comment, replies: list[Comment], cursor: str, **extra) -> HttpResponse:
-    context = {
-        "thread": root.thread,
-        "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
-        "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
-        "state": services.commenting_state(root.thread),
-        "can_feature": request.user.has_perm("discussions.feature_comment"),
-        **extra,
-    }
-    return render(request, "embed/permalink.html", context)
+    return discussion_views.reply_form(
+        request, discussion_views.public_comment(comment_id), "embed/compose.html"
+    )
 
 
 @framed
 def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
     """The conversation at one comment: its root, and the replies from it onwards."""
-    comment = _public_comment(comment_id)
-    root = comment.root or comment
-    replies, cursor = selectors.replies_page(root, from_path=comment.path)
-    first = Comment.objects.filter(root=root).order_by("path").values_list("path", flat=True).first() or ""
-    earlier = bool(replies) and replies[0].path != first
-    return _conversation(request, root, replies, cursor, target=comment, has_earlier_replies=earlier)
+    comment = discussion_views.shown_comment(request, comment_id)
+    return discussion_views.conversation(request, comment, "embed/permalink.html")
 
 
 @framed
 def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
-    if request.htmx:
-        return discussion_views.more_replies(request, comment_id)  # a fragment, with the embed's links
-    root = _public_comment(comment_id)
-    replies, cursor = selectors.replies_page(root, after_path=request.GET.get("after", ""))
-    return _conversation(request, root, replies, cursor, target=root, has_earlier_replies=True)
+    root = discussion_views.shown_comment(request, comment_id)
+    after = request.GET.get("after", "")
+    return discussion_views.conversation(request, root, "embed/permalink.html", after_path=after)
 
 
 def _own_comment(request: HtmxRequest, comment_id: int, action: str) -> Comment:
@@ -303,6 +219,13 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     return render(request, "embed/delete.html", {"comment": comment})
 
 
+@framed
+def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
+    """The site's report form and its rules (moderation.views.report), in the iframe."""
+    return moderation_views.report(request, comment_id, template_name="embed/report.html")
+
+
 # Their pages are fragments (htmx) or redirects, which the embed URL map keeps in the embed.
+more_comments = framed(discussion_views.more_comments)
 react = framed(discussion_views.react)
 feature = framed(discussion_views.feature)

@@ -27,11 +27,25 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
+        from accounts.signals import account_erasing
         from agora.snapshots import invalidate_on_change
+        from articles.signals import demo_loaded
+        from moderation import bans
+        from moderation.demo import add_to_demo
         from moderation.models import ModerationPolicy, ModerationRule
         from moderation.policy import POLICIES_SNAPSHOT
         from moderation.rules import RULES_SNAPSHOT
 
         post_migrate.connect(grant_moderator_permissions, dispatch_uid="moderation_grant_moderator_perms")
+        demo_loaded.connect(add_to_demo, dispatch_uid="moderation_demo_community")
         invalidate_on_change(RULES_SNAPSHOT, ModerationRule)
         invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)
+        account_erasing.connect(bans.keep_bans_of_erased_account, dispatch_uid="moderation_keep_bans")
+        post_save.connect(
+            bans.ban_new_account_of_banned_address,
+            sender=get_user_model(),
+            dispatch_uid="moderation_carry_bans",
+        )

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, object] = {
     "MODERATION_RATE_PERIOD": 60,
     "MODERATION_RATE_LIMITS": {"new": 3, "member": 10, "trusted": 30},
     "MODERATION_IP_RATE_LIMIT": 30,
+    # Drafts checked (posts and edits screened, nudges, the API's check) per user per period: a
+    # generous cap against abuse of the checks, apart from the posting limits above.
+    "MODERATION_CHECK_RATE_LIMIT": 120,
     # Reports from this many distinct trusted readers hold a published comment.
     "MODERATION_REPORTS_TO_HOLD": 3,
     "MODERATION_REPORTS_PER_HOUR": 20,

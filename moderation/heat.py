@@ -384,6 +384,7 @@ def _state(guard: HeatGuard) -> dict:
         "slow_mode_minutes": guard.slow_mode_minutes,
         "engaged_at": guard.engaged_at,
         "last_heated_at": guard.last_heated_at,
+        "trigger": (guard.figures or {}).get("trigger", ""),
     }
 
 
@@ -404,13 +405,19 @@ def _reload(thread_id: int) -> dict:
     return _state(guard)
 
 
-def notice(engaged_at: datetime) -> str:
-    """What readers are told, after the usual sentence on pre-moderation or slow mode."""
+# Why the guard engaged, in readers' words (Figures.trigger names it).
+TRIGGER_REASONS = {
+    "flagged": "many recent comments here were held for review or reported",
+    "rate": "comments are arriving here very fast",
+}
+
+
+def notice(engaged_at: datetime, trigger: str = "") -> str:
+    """What readers are told, after the usual sentence on pre-moderation or slow mode: when it switched
+    on, and the true reason (a storm of flagged comments is not "very busy")."""
     since = formats.time_format(timezone.localtime(engaged_at), "H:i")
-    return (
-        f"This discussion is very busy, so this switched on automatically at {since} "
-        "and lifts itself once it calms down."
-    )
+    why = TRIGGER_REASONS.get(trigger, "this discussion is heating up")
+    return f"This switched on automatically at {since} because {why}; it lifts itself once things calm down."
 
 
 def commenting_level(thread: Thread, now: datetime) -> CommentingPolicy | None:
@@ -431,5 +438,5 @@ def commenting_level(thread: Thread, now: datetime) -> CommentingPolicy | None:
         thread=thread,
         status=CommentingPolicy.Status.SLOW if slow else CommentingPolicy.Status.PREMODERATED,
         slow_mode_minutes=state["slow_mode_minutes"] if slow else None,
-        notice=notice(state["engaged_at"]),
+        notice=notice(state["engaged_at"], state.get("trigger", "")),
     )

@@ -265,9 +265,19 @@ class UserTrust(models.Model):
 
 
 class Ban(models.Model):
-    """A ban (``until`` empty) or a suspension until a time.  Lifting keeps the row."""
+    """A ban (``until`` empty) or a suspension until a time.  Lifting keeps the row.
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bans")
+    When its reader erases their account the row stays, without the user: one still in force keeps
+    the keyed fingerprint of their email address (accounts.identity), so that a new account with
+    the same address is banned too (moderation.bans).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="bans"
+    )
+    email_fingerprint = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Kept after erasure only (accounts.identity)."
+    )
     until = models.DateTimeField(null=True, blank=True, help_text="Blank: permanent.")
     reason = models.TextField()
     by = models.ForeignKey(
@@ -289,7 +299,7 @@ class Ban(models.Model):
 
     def __str__(self) -> str:
         kind = "Ban" if self.until is None else f"Suspension until {self.until:%Y-%m-%d %H:%M}"
-        return f"{kind} of user {self.user_id}"
+        return f"{kind} of user {self.user_id}" if self.user_id else f"{kind} of an erased account"
 
     @property
     def is_permanent(self) -> bool:

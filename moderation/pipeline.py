@@ -86,46 +86,75 @@ def _when(moment) -> str:  # type: ignore[no-untyped-def]
     return formats.date_format(timezone.localtime(moment), "j F Y, H:i T")
 
 
-def _check_ban(user) -> None:
+def ban_refusal(user) -> tuple[str, str] | None:
+    """(code, message) when the reader is banned or suspended from commenting; None when they are not."""
     ban = selectors.active_ban(user)
     if ban is None:
-        return
+        return None
     reason = ban.reason.strip().rstrip(".") + "."
     if ban.is_permanent:
-        _refuse("banned", f"Your account is banned from commenting: {reason} You can still read.", 403)
-    _refuse(
+        return "banned", f"Your account is banned from commenting: {reason} You can still read."
+    return (
         "suspended",
         f"Your account is suspended from commenting until {_when(ban.until)}: {reason} You can still read.",
-        403,
     )
 
 
-def _check_rate(user, level: str, ip: str | None, kind: str) -> None:
-    period = int(conf.get("MODERATION_RATE_PERIOD"))
+def _check_ban(user) -> None:
+    if refusal := ban_refusal(user):
+        _refuse(*refusal, 403)
+
+
+def _posting_limits(user, level: str, ip: str | None, kind: str) -> list[tuple[str, str, int]]:
     limits = conf.get("MODERATION_RATE_LIMITS")
     checks = [(f"moderation-{kind}-user", str(user.pk), int(limits[level]))]
     if ip:
         checks.append((f"moderation-{kind}-ip", ip, int(conf.get("MODERATION_IP_RATE_LIMIT"))))
-    for scope, key, limit in checks:
-        verdict = ratelimit.hit(scope, key, limit, period)
-        if not verdict.allowed:
-            wait = max(1, verdict.retry_after)
-            _refuse(
-                "rate_limited",
-                f"You are posting too fast — slow down and try again in {wait} seconds.",
-                429,
-            )
+    return checks
+
+
+def _refuse_too_fast(verdict: ratelimit.Verdict, what: str = "posting") -> None:
+    wait = max(1, verdict.retry_after)
+    _refuse("rate_limited", f"You are {what} too fast — slow down and try again in {wait} seconds.", 429)
+
+
+def count_check(user) -> None:
+    """Count one check of a draft (a post or edit screened, or the API's check): a generous cap of its
+    own, so a reader nudged or refused a few times is never told they post too fast."""
+    verdict = ratelimit.hit(
+        "moderation-check-user",
+        str(user.pk),
+        int(conf.get("MODERATION_CHECK_RATE_LIMIT")),
+        int(conf.get("MODERATION_RATE_PERIOD")),
+    )
+    if not verdict.allowed:
+        _refuse_too_fast(verdict, "checking drafts")
 
 
 def admit(user, ip: str | None = None, kind: str = Trigger.POST) -> UserTrust:
-    """Refuse banned or suspended readers, then anyone over the rate limits, before anything is written.
+    """Refuse banned or suspended readers, and anyone already at their posting limit, before anything
+    is written.  Only stored comments count against the limit (`count_stored`, once every check has
+    passed): a draft nudged or refused costs a check (`count_check`), not a post.
 
-    Returns the reader's trust record (moderation.trust), for `screen`.
+    Returns the reader's trust record (moderation.trust), for `screen` and `count_stored`.
     """
     _check_ban(user)
     record = trust.record_for(user)
-    _check_rate(user, trust.level_of(user, record), ip, kind)
+    count_check(user)
+    period = int(conf.get("MODERATION_RATE_PERIOD"))
+    for scope, key, limit in _posting_limits(user, trust.level_of(user, record), ip, kind):
+        if not (verdict := ratelimit.peek(scope, key, limit, period)).allowed:
+            _refuse_too_fast(verdict)
     return record
+
+
+def count_stored(user, record: UserTrust, ip: str | None = None, kind: str = Trigger.POST) -> None:
+    """Count a comment (or edit) about to be stored against the posting limits; refuse it if a
+    concurrent one took the last place since `admit` looked."""
+    period = int(conf.get("MODERATION_RATE_PERIOD"))
+    for scope, key, limit in _posting_limits(user, trust.level_of(user, record), ip, kind):
+        if not (verdict := ratelimit.hit(scope, key, limit, period)).allowed:
+            _refuse_too_fast(verdict)
 
 
 # --- the steps ---------------------------------------------------------------------------------------

@@ -221,6 +221,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         "tabs": [(q, sizes.get(q.name)) for q in queues.QUEUES.values()],
         "article": article,
         "poll_url": _poll_url(name, queues.newest_marker(name, article_id), article_id),
+        "sizes_url": reverse("moderation:queue-sizes") + (f"?article={article_id}" if article_id else ""),
         "can_ban": request.user.has_perm("moderation.ban_users"),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
         "decision_form": DecisionForm(),
@@ -245,6 +246,13 @@ def queue_updates(request: HttpRequest, name: str) -> HttpResponse:
         "poll_url": _poll_url(name, int(since), article_id),
     }
     return render(request, "moderation/_queue_updates.html", context)
+
+
+@require_GET
+@moderator_required
+def queue_sizes(request: HttpRequest) -> JsonResponse:
+    """The tabs' counters ({"pending": 3, ...}), which the queue's script reads after each decision."""
+    return JsonResponse(queues.sizes(_article_id(request)))
 
 
 @require_GET

@@ -2,7 +2,8 @@
 
 A page costs the same number of queries whatever its length: the page of rows (keyset-paginated
 on the decision's time for the decision queues, bounded page numbers for the reported queue,
-whose order is a count), then one query each for the checks' decisions, the open reports, their
+whose order is a count; joined to each reply's parent and its author, which the item quotes),
+then one query each for the checks' decisions, the open reports, their
 notes, the authors' trust records, their bans and their warnings.
 """
 
@@ -15,13 +16,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
 from accounts.models import User
 from discussions.live import broker
-from discussions.models import Comment
+from discussions.models import Comment, CommentRevision
 from moderation import selectors
 from moderation.models import AuditEntry, Ban, ModerationDecision, Report, UserTrust
 from moderation.normalize import normalize
@@ -164,6 +164,7 @@ class QueueItem:
     reports: list[tuple[str, int]] = field(default_factory=list)  # (reason label, count)
     open_reports: int = 0
     report_notes: list[str] = field(default_factory=list)  # the newest few readers wrote
+    previous_body: str = ""  # the wording before its latest edit, when it was edited
 
     @property
     def flagged_phrases(self) -> list[str]:
@@ -315,15 +316,12 @@ def author_histories(users: list) -> dict[int, AuthorHistory]:
     """Approved and rejected counts, warnings and any ban in force, for many authors in three queries."""
     ids = list({u.pk for u in users})
     trusts = {t.user_id: t for t in UserTrust.objects.filter(user_id__in=ids)}
-    now = timezone.now()
     bans: dict[int, Ban] = {}
-    active = Ban.objects.filter(user_id__in=ids, lifted_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gt=now)
-    )
-    for ban in active.order_by("-created_at"):
-        current = bans.get(ban.user_id)
+    for ban in selectors.bans_in_force().filter(user_id__in=ids).order_by("-created_at"):
+        user_id = ban.user_id or 0  # never 0: the filter names users
+        current = bans.get(user_id)
         if current is None or (ban.is_permanent and not current.is_permanent):
-            bans[ban.user_id] = ban
+            bans[user_id] = ban
     warnings = dict(
         AuditEntry.objects.filter(
             action="warn_user",
@@ -347,9 +345,21 @@ def author_histories(users: list) -> dict[int, AuthorHistory]:
     return histories
 
 
+def _previous_bodies(comments: list[Comment]) -> dict[int, str]:
+    """The wording each edited comment had before its latest edit (CommentRevision keeps every one)."""
+    edited = [c.pk for c in comments if c.edited_at is not None]
+    if not edited:
+        return {}
+    revisions = CommentRevision.objects.filter(comment_id__in=edited).order_by(
+        "comment_id", "created_at", "id"
+    )
+    return {r.comment_id: r.body for r in revisions}  # the last one of each comment wins
+
+
 def _items(comments: list[Comment], current: dict[int, ModerationDecision]) -> list[QueueItem]:
     ids = [c.pk for c in comments]
     checks = _checks_for(ids)
+    previous = _previous_bodies(comments)
     reports = _reports_for(ids)
     notes = _report_notes_for(ids)
     histories = author_histories([c.author for c in comments if c.author is not None])
@@ -365,6 +375,7 @@ def _items(comments: list[Comment], current: dict[int, ModerationDecision]) -> l
                 reports=found,
                 open_reports=sum(n for _, n in found),
                 report_notes=notes.get(comment.pk, []),
+                previous_body=previous.get(comment.pk, ""),
             )
         )
     return items
@@ -379,7 +390,9 @@ def _reported_page(queue: Queue, article_id: int | None, page: int) -> QueuePage
     page = min(max(page, 1), MAX_REPORTED_PAGES)
     start = (page - 1) * PAGE_SIZE
     comments = list(
-        rows("reported", article_id).select_related("thread__article")[start : start + PAGE_SIZE + 1]
+        rows("reported", article_id).select_related("thread__article", "parent__author")[
+            start : start + PAGE_SIZE + 1
+        ]
     )
     more = len(comments) > PAGE_SIZE and page < MAX_REPORTED_PAGES
     comments = comments[:PAGE_SIZE]
@@ -396,7 +409,9 @@ def load_page(name: str, article_id: int | None = None, after: str = "", page: i
     if name == "reported":
         return _reported_page(queue, article_id, page)
     found = _after(rows(name, article_id), parse_cursor(after), queue.oldest_first)
-    decisions = list(found.select_related("comment__thread__article")[: PAGE_SIZE + 1])
+    decisions = list(
+        found.select_related("comment__thread__article", "comment__parent__author")[: PAGE_SIZE + 1]
+    )
     more = len(decisions) > PAGE_SIZE
     decisions = decisions[:PAGE_SIZE]
     comments = [d.comment for d in decisions]
@@ -416,7 +431,7 @@ def sizes(article_id: int | None = None) -> dict[str, int]:
 def newest_marker(name: str, article_id: int | None = None) -> int:
     """The newest entry into a queue so far: a decision's id, or an open report's for the reported queue."""
     if name == "reported":
-        found = Report.objects.filter(resolved_at__isnull=True)
+        found = selectors.open_reports()
         if article_id:
             found = found.filter(comment__thread__article_id=article_id)
         return found.aggregate(newest=Max("id"))["newest"] or 0
@@ -426,7 +441,7 @@ def newest_marker(name: str, article_id: int | None = None) -> int:
 def arrived_since(name: str, marker: int, article_id: int | None = None) -> int:
     """Items that entered the queue after the page showing `marker` was loaded."""
     if name == "reported":
-        found = Report.objects.filter(resolved_at__isnull=True, id__gt=marker)
+        found = selectors.open_reports().filter(id__gt=marker)
         if article_id:
             found = found.filter(comment__thread__article_id=article_id)
         return found.values("comment_id").distinct().count()

@@ -11,13 +11,21 @@ Action = ModerationDecision.Action
 Source = ModerationDecision.Source
 
 
+def bans_in_force() -> QuerySet[Ban]:
+    """Bans and suspensions not lifted and not over."""
+    return Ban.objects.filter(lifted_at__isnull=True).filter(
+        Q(until__isnull=True) | Q(until__gt=timezone.now())
+    )
+
+
+def strongest(bans: QuerySet[Ban]) -> Ban | None:
+    """A permanent ban before any suspension, then the longest suspension."""
+    return bans.order_by(F("until").desc(nulls_first=True), "-created_at").first()
+
+
 def active_ban(user) -> Ban | None:
     """The ban or suspension in force for `user`, if any: a permanent ban before any suspension."""
-    now = timezone.now()
-    bans = Ban.objects.filter(user=user, lifted_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gt=now)
-    )
-    return bans.order_by(F("until").desc(nulls_first=True), "-created_at").first()
+    return strongest(bans_in_force().filter(user=user))
 
 
 def open_trusted_reporters(comment: Comment) -> int:
@@ -59,11 +67,22 @@ def unreviewed_queue() -> QuerySet[ModerationDecision]:
     )
 
 
+# Reported comments wait for a moderator while readers can see them or they are held.  One its
+# author has deleted (or that was rejected) leaves nothing to decide; its reports are kept, open.
+REPORTED_STATUSES = (Comment.Status.PUBLISHED, Comment.Status.HELD)
+
+
+def open_reports() -> QuerySet[Report]:
+    """Unresolved reports on comments still waiting in the reported queue."""
+    return Report.objects.filter(resolved_at__isnull=True, comment__status__in=REPORTED_STATUSES)
+
+
 def reported_queue() -> QuerySet[Comment]:
     """Comments with open reports, most reported first, with counts and the first report's time."""
     return (
         Comment.objects.filter(
-            Exists(Report.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True))
+            Exists(Report.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True)),
+            status__in=REPORTED_STATUSES,
         )
         .annotate(
             open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("comments/<int:comment_id>/report/", views.report, name="report"),
     path("notifications/", views.notifications, name="notifications"),
     path("queue/events/", queue_views.queue_events, name="queue-events"),
+    path("queue/sizes/", queue_views.queue_sizes, name="queue-sizes"),
     path("queue/<str:name>/", queue_views.queue, name="queue"),
     path("queue/<str:name>/updates/", queue_views.queue_updates, name="queue-updates"),
     path("comments/<int:comment_id>/decide/", queue_views.decide, name="decide"),

@@ -19,7 +19,10 @@ def _comment_url(comment: Comment) -> str:
 
 
 @login_required
-def report(request: HttpRequest, comment_id: int) -> HttpResponse:
+def report(
+    request: HttpRequest, comment_id: int, template_name: str = "moderation/report.html"
+) -> HttpResponse:
+    """The report form; the embed shows it in its iframe with its own `template_name` (embed.views)."""
     comment = get_object_or_404(Comment.objects.select_related("thread__article", "author"), pk=comment_id)
     if not comment.is_public:
         raise Http404("This comment is not available.")
@@ -38,7 +41,7 @@ def report(request: HttpRequest, comment_id: int) -> HttpResponse:
                 return redirect(
                     _comment_url(comment) if comment.is_public else comment.thread.get_absolute_url()
                 )
-    return render(request, "moderation/report.html", {"comment": comment, "form": form}, status=status)
+    return render(request, template_name, {"comment": comment, "form": form}, status=status)
 
 
 @login_required

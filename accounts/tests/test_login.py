@@ -118,3 +118,11 @@ def test_the_header_offers_log_in_or_your_name(client, alice):
     client.force_login(alice)
     html = client.get("/accounts/").content.decode()
     assert "Alice Martin" in html and ">AM<" in html
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/embed/accounts/login/"])
+def test_login_pages_carry_the_site_name_not_the_host(client, settings, url):
+    settings.SITE_NAME = "The Harbour Gazette"
+    html = client.get(url, HTTP_HOST="127.0.0.1:8100").content.decode()
+    assert "<title>Log in — The Harbour Gazette</title>" in html
+    assert "127.0.0.1:8100" not in html

@@ -108,6 +108,8 @@ def test_the_local_limiter_refuses_past_the_limit(settings, own_redis):
     verdicts = [ratelimit.hit(scope, "203.0.113.5", limit=3, period=60) for _ in range(4)]
     assert [v.allowed for v in verdicts] == [True, True, True, False]
     assert verdicts[-1].retry_after > 0
+    assert not ratelimit.peek(scope, "203.0.113.5", limit=3, period=60).allowed  # peeking counts locally too
+    assert ratelimit.peek(scope, "203.0.113.6", limit=3, period=60).allowed
     assert ratelimit.hit(scope, "203.0.113.6", limit=3, period=60).allowed  # another key, its own count
 
 

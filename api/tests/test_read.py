@@ -110,7 +110,12 @@ def test_comment_page_shape_with_replies_tombstones_and_own_reactions(as_bob, al
     assert body["sort"] == "oldest" and body["next_cursor"] is None and body["featured"] == []
     first, tomb = body["comments"]
     assert first["id"] == root.pk
-    assert first["author"] == {"username": "alice", "display_name": "Alice Martin", "initials": "AM"}
+    assert first["author"] == {
+        "username": "alice",
+        "display_name": "Alice Martin",
+        "initials": "AM",
+        "badge": "",
+    }
     assert first["body_html"] == "<p>Root <strong>comment</strong></p>"
     assert first["body"] is None and first["is_own"] is False
     assert first["status"] == "published" and first["depth"] == 0 and first["parent_id"] is None

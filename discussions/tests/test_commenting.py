@@ -63,19 +63,19 @@ PRECEDENCE = [
         {"site": (S.SUSPENDED, None, SEED_NOTICE), "section": (S.CLOSED,), "article": (S.PREMODERATED,)},
         S.SUSPENDED,
         False,
-        [f"Commenting is suspended site-wide: {SEED_NOTICE}.", "Existing comments stay readable."],
+        [f"{SEED_NOTICE}. Existing comments stay readable."],
     ),
     (
         {"site": (S.CLOSED,), "section": (S.SUSPENDED, None, "Legal review")},
         S.SUSPENDED,
         False,
-        ["Commenting is suspended on Politics: Legal review."],
+        ["Legal review. Existing comments stay readable."],
     ),
     (
         {"site": (S.OPEN,), "article": (S.SUSPENDED, None, "Court order")},
         S.SUSPENDED,
         False,
-        ["on this article"],
+        ["Court order. Existing comments stay readable."],
     ),
     (
         {"site": (S.PREMODERATED,), "section": (S.CLOSED,)},
@@ -83,7 +83,12 @@ PRECEDENCE = [
         False,
         ["Commenting is closed on Politics."],
     ),
-    ({"site": (S.CLOSED,), "section": (S.CLOSED,)}, S.CLOSED, False, ["Commenting is closed site-wide."]),
+    (
+        {"site": (S.CLOSED,), "section": (S.CLOSED,)},
+        S.CLOSED,
+        False,
+        ["Commenting is closed across the site."],
+    ),
     ({"article": (S.CLOSED,)}, S.CLOSED, False, ["Commenting is closed on this article."]),
     ({"section": (S.SLOW, 5), "article": (S.CLOSED,)}, S.CLOSED, False, ["closed on this article"]),
     (
@@ -146,7 +151,7 @@ def test_an_embedded_thread_has_its_own_level_under_the_site(editor):
     set_commenting_status(editor, thread, S.PREMODERATED)
     assert effective_status(thread).reason.startswith("Comments on this discussion are pre-moderated")
     set_commenting_status(editor, None, S.CLOSED)
-    assert effective_status(thread).reason.startswith("Commenting is closed site-wide.")
+    assert effective_status(thread).reason.startswith("Commenting is closed across the site.")
 
 
 def test_a_thread_of_an_article_is_set_at_the_article_level(editor, politics):
@@ -308,7 +313,7 @@ def test_site_wide_suspension_replaces_every_comment_box_and_lifting_restores_ev
     for thread in threads:
         for viewer in (client, reader):
             html = page(viewer, thread.article.get_absolute_url())
-            assert f"Commenting is suspended site-wide: {SEED_NOTICE}." in html
+            assert f"{SEED_NOTICE}. Existing comments stay readable." in html and "site-wide" not in html
             assert 'role="status"' in html
             assert 'name="body"' not in html and "to join the discussion" not in html
             assert f"Readable on {thread.article.headline}" in html and "A reply" in html
@@ -431,7 +436,7 @@ def test_the_control_page_sets_the_site_and_sections(client, editor, politics):
         {"site-status": "suspended", "site-notice": SEED_NOTICE, "site-reason": "Review"},
     )
     assert response.status_code == 302 and response["Location"] == "/commenting/"
-    assert effective_status(politics).reason.startswith("Commenting is suspended site-wide")
+    assert effective_status(politics).reason.startswith(SEED_NOTICE)
 
     section = Section.objects.get(slug="politics")
     prefix = f"section-{section.pk}"

@@ -1,6 +1,7 @@
 """Reading and posting through HTTP, without JavaScript: plain links and forms."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -25,14 +26,33 @@ def test_anonymous_reader_sees_comments_and_an_invitation(client, alice, article
     assert "to join the discussion" in html and 'name="body"' not in html
 
 
+def test_comment_times_carry_the_date_and_zone_a_cached_page_can_keep(
+    client, alice, article, thread, settings
+):
+    settings.TIME_ZONE = "Europe/Paris"
+    comment = services.post_comment(alice, thread, "A point.")
+    moment = datetime(2026, 1, 5, 8, 7, tzinfo=UTC)
+    Comment.objects.filter(pk=comment.pk).update(created_at=moment)
+    html = page(client, article.get_absolute_url())
+    assert (
+        '<time datetime="2026-01-05T09:07:00+01:00" title="Monday 5 January 2026, 09:07 CET" data-relative>'
+        "5 Jan 2026, 09:07 CET</time>"
+    ) in html
+    assert " ago<" not in html  # "3 minutes ago" is the reader's browser's to say (static/js/enhancements.js)
+    assert '<script src="/static/js/enhancements.js" defer></script>' in html
+
+
 def test_post_a_comment_with_the_form(client, alice, article, thread):
     client.force_login(alice)
     html = page(client, article.get_absolute_url())
     key = re.search(r'name="client_key" value="([0-9a-f]+)"', html).group(1)
     response = client.post(f"/discussions/threads/{thread.pk}/post/", {"body": "Hello", "client_key": key})
     comment = Comment.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == f"/discussions/comments/{comment.pk}/#c{comment.pk}"
+    # Back to the article, at the outcome beside the comment box: the comment itself, published.
+    assert response.status_code == 302 and response["Location"] == f"{article.get_absolute_url()}#posted"
+    html = page(client, article.get_absolute_url())
+    assert "Your comment is published." in html and f'id="posted-c{comment.pk}"' in html
+    assert "Your comment is published." not in page(client, article.get_absolute_url())  # said once
     # The same form submitted twice posts once.
     client.post(f"/discussions/threads/{thread.pk}/post/", {"body": "Hello", "client_key": key})
     assert Comment.objects.count() == 1

@@ -18,6 +18,7 @@ from discussions.models import Comment, Thread
 from discussions.tests.conftest import make_user
 from embed.tests.conftest import STORY, local_targets, open_story
 from embed.urls import discussion_urls
+from moderation.models import Report
 
 pytestmark = pytest.mark.django_db
 
@@ -298,17 +299,20 @@ def test_posting_returns_to_the_discussion_at_the_new_comment(client, alice, sto
     response = client.post(url, {"body": "From the **publisher's** page", "client_key": key})
     comment = Comment.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"{thread_page_url(story_thread)}#c{comment.pk}"
+    assert response["Location"] == f"{thread_page_url(story_thread)}#posted"
     assert_frameable(response)
     client.post(url, {"body": "From the **publisher's** page", "client_key": key})  # a double submit
     assert Comment.objects.count() == 1
     page = client.get(response["Location"]).content.decode()
     assert "<strong>publisher's</strong>" in page and "Your comment is published." in page
+    assert f'id="posted-c{comment.pk}"' in page
 
     reply = client.post(url, {"body": "Replying to myself", "parent": str(comment.pk)})
     new = Comment.objects.latest("id")
-    assert reply["Location"] == f"/embed/discussions/comments/{new.pk}/#c{new.pk}"
-    assert "Replying to myself" in client.get(reply["Location"]).content.decode()
+    assert reply["Location"] == f"{thread_page_url(story_thread)}#posted"
+    page = client.get(reply["Location"]).content.decode()
+    assert "Your reply is published." in page and "Replying to myself" in page
+    assert f'href="/embed/discussions/comments/{new.pk}/#c{new.pk}">See it in the conversation' in page
 
 
 def test_a_refused_comment_is_explained_inside_the_embed(client, story_thread):
@@ -348,6 +352,37 @@ def test_reacting_without_javascript_returns_to_the_conversation(client, alice, 
     assert_frameable(response)
     comment.refresh_from_db()
     assert comment.reaction_count == 1
+
+
+def test_reporting_a_comment_inside_the_embed(client, alice, story_thread):
+    comment = services.post_comment(alice, story_thread, "A point")
+    client.force_login(make_user("bob"))
+    report_url = f"/embed/moderation/comments/{comment.pk}/report/"
+    assert f'href="{report_url}"' in client.get(thread_page_url(story_thread)).content.decode()
+
+    form = client.get(report_url)
+    assert form.status_code == 200
+    assert_frameable(form)
+    html = form.content.decode()
+    assert "site-header" not in html and "Report a comment" in html
+    assert '<fieldset class="field">\n  <legend>What is wrong with this comment?</legend>' in html  # radios
+    assert f'href="/embed/discussions/comments/{comment.pk}/#c{comment.pk}">Cancel' in html
+
+    response = client.post(report_url, {"reason": "spam", "note": "An advert"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/embed/discussions/comments/{comment.pk}/#c{comment.pk}"
+    assert_frameable(response)
+    report = Report.objects.get(comment=comment)
+    assert (report.reporter.username, report.reason, report.note) == ("bob", "spam", "An advert")
+
+    again = client.post(report_url, {"reason": "spam"})  # the site's rules, shown in the iframe
+    assert again.status_code == 409 and "already reported" in again.content.decode()
+
+
+def test_reporting_from_the_embed_asks_anonymous_readers_to_log_in_there(client, alice, story_thread):
+    comment = services.post_comment(alice, story_thread, "A point")
+    response = client.get(f"/embed/moderation/comments/{comment.pk}/report/")
+    assert response.status_code == 302 and response["Location"].startswith("/embed/accounts/login/?next=")
 
 
 def test_editing_and_deleting_inside_the_embed(client, alice, story_thread):

@@ -126,9 +126,11 @@ def test_a_storm_on_one_article_tightens_it_alone_and_calm_lifts_it(
     # The article says so (its cached page was invalidated) and holds new comments, even civil ones.
     state = effective_status(stormy)
     assert state.open and state.premoderated and state.status == "premoderated"
-    assert "This discussion is very busy, so this switched on automatically at" in state.reason
+    assert "This switched on automatically at" in state.reason
+    assert "because many recent comments here were held for review or reported" in state.reason
+    assert "very busy" not in state.reason  # it was not busy: it was flagged
     page = client.get(url)
-    assert page["X-Page-Cache"] == "miss" and "This discussion is very busy" in page.content.decode()
+    assert page["X-Page-Cache"] == "miss" and "held for review or reported" in page.content.decode()
     held = post(bob, stormy, "Could someone post the committee's statement?")
     assert held.status == "held" and "pre-moderated" in held.moderation.message
     # ...and those holds are the guard's own doing, so they do not keep it on.
@@ -137,7 +139,7 @@ def test_a_storm_on_one_article_tightens_it_alone_and_calm_lifts_it(
     # The rest of the site stays open: the other article in the same section publishes at once.
     assert not effective_status(quiet).premoderated and effective_status(quiet).status == "open"
     assert post(bob, quiet, "Lovely to see the museum open again.").status == "published"
-    assert "very busy" not in client.get(quiet.article.get_absolute_url()).content.decode()
+    assert "switched on automatically" not in client.get(quiet.article.get_absolute_url()).content.decode()
 
     # Before the calm period is over, nothing changes; after it, the next look lifts the guard.
     before = {c.pk: c.status for c in Comment.objects.filter(thread=stormy)}
@@ -151,7 +153,7 @@ def test_a_storm_on_one_article_tightens_it_alone_and_calm_lifts_it(
     off = AuditEntry.objects.get(action="heat_guard_off")
     assert off.actor is None and off.target_id == str(stormy.pk) and off.details["held_share"] == 0
     assert off.details["mode"] == "premoderated" and off.reason == "calm for 30 minutes"
-    assert "very busy" not in client.get(url).content.decode()
+    assert "switched on automatically" not in client.get(url).content.decode()
     event = live.next()
     assert (event["switch"], event["thread"], event["held_share"]) == ("off", stormy.pk, 0)
     live.close()
@@ -168,7 +170,7 @@ def test_slow_mode_instead_of_pre_moderation(stormy, post, heat_settings):
     storm(post, stormy, trolls=6, each=1)
     state = effective_status(stormy)
     assert state.status == "slow" and state.slow_mode_minutes == 5 and not state.premoderated
-    assert state.reason.startswith("Slow mode: one comment every 5 minutes. This discussion is very busy")
+    assert state.reason.startswith("Slow mode: one comment every 5 minutes. This switched on automatically")
     bob = make_user("bob")
     assert post(bob, stormy, "A calm question about the strike.").status == "published"
     with pytest.raises(CommentError) as refused:
@@ -186,7 +188,7 @@ def test_the_editors_stricter_setting_wins_and_is_left_alone(stormy, post):
     assert guard_of(stormy).engaged
     state = effective_status(stormy)
     assert state.premoderated and state.level == "article"  # on a tie the editors' level speaks
-    assert "Legal review of this story." in state.reason and "very busy" not in state.reason
+    assert "Legal review of this story." in state.reason and "switched on automatically" not in state.reason
     effective_status(stormy, now=timezone.now() + timedelta(minutes=31))
     assert not guard_of(stormy).engaged
     policy = CommentingPolicy.objects.get(article=stormy.article)
@@ -203,7 +205,7 @@ def test_closed_beats_the_guard(stormy, post):
     editor = make_user("eddie", role=EDITORS, is_staff=True)
     set_commenting_status(editor, stormy.article, "closed")
     state = effective_status(stormy)
-    assert not state.open and state.status == "closed" and "very busy" not in state.reason
+    assert not state.open and state.status == "closed" and "switched on automatically" not in state.reason
 
 
 def test_a_few_abusive_comments_are_not_a_storm(stormy, post, heat_settings):
@@ -224,6 +226,9 @@ def test_civil_traffic_engages_only_through_the_rate(stormy, post, heat_settings
     post(readers[4], stormy, "Point number 4: and the night shifts need better lighting.")
     guard = guard_of(stormy)
     assert guard.engaged and guard.figures["trigger"] == "rate" and guard.figures["held_share"] == 0
+    # Readers are told the true reason: volume, not abuse.
+    reason = effective_status(stormy).reason
+    assert "because comments are arriving here very fast" in reason and "held for review" not in reason
 
 
 def test_the_guard_can_be_switched_off_and_bad_settings_are_refused(stormy, post, heat_settings):
@@ -335,7 +340,7 @@ def test_an_embedded_discussion_is_guarded_too(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         heat.feed(thread.pk, posted=6, flagged=4)
     state = effective_status(thread)
-    assert state.premoderated and "very busy" in state.reason
+    assert state.premoderated and "held for review or reported" in state.reason
     alert = Notification.objects.get(kind="heat").message
     assert alert.startswith("“Embedded story” switched itself to pre-moderation: 4 of 6 new comments")
     assert alert.endswith("It reopens after 30 calm minutes. https://example.org/story")

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import Truncator
 
 from articles.tests.conftest import build_article
 from discussions import services
@@ -149,7 +151,34 @@ def test_pending_item_shows_highlight_scores_rules_reports_and_author_history(
     assert "Model scores</h3>" in page and 'aria-label="Identity attack"' in page
     assert "1 open report:" in page and "Abusive or hateful ×1" in page and "“Calls people names.”" in page
     assert "3 approved · 0 rejected · 1 warning" in page
-    assert 'class="queue-tabs__count">1<' in page  # Pending: 1
+    assert 'class="queue-tabs__count" data-queue-count="pending">1<' in page
+
+
+def test_a_queued_reply_shows_the_comment_it_answers_to_moderators_only(
+    client, mod_client, member, alice, root
+):
+    ModerationRule.objects.get_or_create(phrase="idiot*", defaults={"kind": "suspect"})
+    parent = services.post_comment(alice, root.thread, "Tides rise twice a day.", parent=root)
+    services.post_comment(member, root.thread, "Only a 1d10t would say that.", parent=root)
+    services.post_comment(member, root.thread, "And you, 1d10t.", parent=parent)
+    edited = "Tides <b>rise</b> twice a day, you 1d10t. " * 20
+    assert services.edit_comment(alice, parent, edited).status == "held"  # readers no longer see it
+
+    page = mod_client.get(reverse(QUEUE, args=["pending"])).text
+    assert page.count('<figure class="queue-item__parent">') == 3  # each queued comment is a reply
+    assert "In reply to <strong>bob</strong>" in page and "<blockquote>The root of the discussion.</" in page
+    assert f'href="/discussions/comments/{root.pk}/#c{root.pk}">in the discussion</a>' in page
+    # A parent readers cannot see is shown to the moderator, marked, escaped and cut short.
+    assert (
+        'In reply to <strong>Alice Martin</strong> <span class="status status--held">Held for review</span>'
+        in page
+    )
+    assert f"<blockquote>{escape(Truncator(edited).chars(400))}</blockquote>" in page
+    assert "<b>rise</b>" not in page
+
+    client.force_login(alice)
+    refused = client.get(reverse(QUEUE, args=["pending"]))
+    assert refused.status_code == 403 and "The root of the discussion." not in refused.text
 
 
 @pytest.mark.parametrize(
@@ -242,6 +271,27 @@ def test_reported_queue_keep_dismisses_and_remove_upholds(mod_client, root, alic
     assert Comment.objects.get(pk=other.pk).status == "removed"
     assert [e.action for e in AuditEntry.objects.order_by("id")] == ["keep_comment", "remove_comment"]
     assert "Nothing waiting" in mod_client.get(reverse(QUEUE, args=["reported"])).text
+
+
+def test_a_reported_comment_its_author_deletes_leaves_the_reported_queue(
+    mod_client, root, alice, bob, thread, django_capture_on_commit_callbacks
+):
+    kept = services.post_comment(alice, thread, "A comment that stays up.")
+    Report.objects.create(comment=root, reporter=alice, reason="spam")
+    Report.objects.create(comment=kept, reporter=bob, reason="abuse")
+    page = mod_client.get(reverse(QUEUE, args=["reported"]))
+    assert page.context["tabs"][1][1] == 2 and "The root of the discussion." in page.text
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.delete_own_comment(bob, root)
+    names = [getattr(c, "func", c).__name__ for c in callbacks]
+    assert "_publish_queue_change" in names  # open queue pages look again
+
+    page = mod_client.get(reverse(QUEUE, args=["reported"]))
+    assert [item.comment.pk for item in page.context["page"].items] == [kept.pk]
+    assert page.context["tabs"][1][1] == 1 and "The root of the discussion." not in page.text
+    assert queues.arrived_since("reported", 0) == 1
+    assert Report.objects.get(comment=root).resolved_at is None  # kept as it was: nothing is lost
 
 
 def test_rejected_queue_can_publish_again(mod_client, moderator, held):
@@ -376,6 +426,29 @@ def test_live_updates_say_once_what_arrived_and_stop_polling(mod_client, thread)
     news = mod_client.get(poll).text
     assert "2 new items — show" in news and "hx-get" not in news
     assert mod_client.get(reverse("moderation:queue-updates", args=["pending"])).status_code == 404
+
+
+def test_the_tab_counters_follow_decisions(client, mod_client, moderator, thread, held, root):
+    other = build_article("Ferry timetable")
+    make_held(services.thread_for_article(other), 2)  # they carry a report each
+    sizes_url = reverse("moderation:queue-sizes")
+    page = mod_client.get(reverse(QUEUE, args=["pending"]))
+    assert f'data-queue-sizes-url="{sizes_url}"' in page.text
+    assert mod_client.get(sizes_url).json() == {"pending": 3, "reported": 2, "unmoderated": 1}
+    assert mod_client.get(sizes_url, {"article": other.pk}).json() == {
+        "pending": 2,
+        "reported": 2,
+        "unmoderated": 0,
+    }
+    scoped = mod_client.get(reverse(QUEUE, args=["pending"]), {"article": other.pk}).text
+    assert f'data-queue-sizes-url="{sizes_url}?article={other.pk}"' in scoped
+
+    decide(mod_client, held, headers=JSON, action="approve")
+    decide(mod_client, root, headers=JSON, action="approve")  # kept: it leaves Unmoderated
+    assert mod_client.get(sizes_url).json() == {"pending": 2, "reported": 2, "unmoderated": 0}
+
+    client.force_login(make_user("reader"))
+    assert client.get(sizes_url).status_code == 403
 
 
 def test_a_queue_page_costs_the_same_with_5_and_50_items(mod_client, thread, django_assert_max_num_queries):

@@ -18,7 +18,12 @@
       notice.hidden = false;
     }
 
-    source.addEventListener("comment", function () { announce(1); });
+    source.addEventListener("comment", function (event) {
+      var id = JSON.parse(event.data).id;
+      // The reader's own, just posted, is already on the page (beside the box, or in place).
+      if (document.getElementById("posted-c" + id) || document.getElementById("c" + id)) return;
+      announce(1);
+    });
     source.addEventListener("missed", function (event) { announce(JSON.parse(event.data).count); });
     source.addEventListener("reaction", function (event) {
       var data = JSON.parse(event.data);
@@ -50,6 +55,18 @@
         liveDiscussion(fresh);
       });
   }
+
+  // "Cancel" in a reply box opened in place: close it, and give the focus back to its Reply link.
+  // (Without JavaScript the reply box is a page of its own, and Cancel a link back.)
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("[data-cancel-reply]");
+    var slot = cancel && cancel.closest(".reply-slot");
+    if (!slot) return;
+    event.preventDefault();
+    slot.innerHTML = "";
+    var opener = document.querySelector('[aria-controls="' + slot.id + '"]');
+    if (opener) opener.focus();
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-events-url]").forEach(liveDiscussion);

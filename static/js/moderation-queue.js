@@ -60,6 +60,23 @@
     else emptied();
   }
 
+  // The tabs' counters, read again after each decision (this moderator's, or another's heard on the
+  // event stream below).  Without the script they are as fresh as the page.
+  var sizesUrl = root.getAttribute("data-queue-sizes-url");
+  function refreshCounts() {
+    if (!sizesUrl) return;
+    fetch(sizesUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (sizes) {
+        if (!sizes) return;
+        Object.keys(sizes).forEach(function (name) {
+          var count = root.querySelector('[data-queue-count="' + name + '"]');
+          if (count && count.firstChild) count.firstChild.nodeValue = String(sizes[name]);
+        });
+      })
+      .catch(function () { /* the counters stay as they were; the next decision tries again */ });
+  }
+
   // Send an item's form in the background; take the item away when it has left this queue.
   function send(form) {
     var item = itemFor(form);
@@ -79,6 +96,7 @@
         item.removeAttribute("data-busy");
         buttons.forEach(function (b) { b.disabled = false; });
         announce(answer.message);
+        if (answer.ok) refreshCounts();
         if (answer.ok && answer.gone) { leave(item); return; }
         if (slot) slot.textContent = answer.message;
         if (answer.ok) afterKeep(form);
@@ -192,17 +210,20 @@
   if (items().length) select(0);
 
   // Live updates: the queue's fragment (_queue_updates.html) polls every 15 s; the event stream
-  // makes it look at once when an item may have arrived.  It stops once the fragment has news.
+  // makes it look at once when an item may have arrived or left (it stops once it has news), and
+  // brings the tabs' counters up to date.
   var eventsUrl = root.getAttribute("data-queue-events-url");
   if (eventsUrl && window.EventSource) {
     var source = new EventSource(eventsUrl);
     var pending = null;
     source.addEventListener("queue", function () {
-      if (!root.querySelector(".queue-updates[hx-get]")) { source.close(); return; }
       if (pending) return;  // one look for a burst of changes
       pending = window.setTimeout(function () {
         pending = null;
-        document.body.dispatchEvent(new CustomEvent("queue-changed"));
+        refreshCounts();
+        if (root.querySelector(".queue-updates[hx-get]")) {
+          document.body.dispatchEvent(new CustomEvent("queue-changed"));
+        }
       }, 500);
     });
   }

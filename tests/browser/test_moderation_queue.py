@@ -15,6 +15,7 @@ from tests.browser.test_discussion import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ITEMS = "document.querySelectorAll('[data-queue-item]').length === {}"
+PENDING_COUNT = "document.querySelector('[data-queue-count=pending]').firstChild.nodeValue === '{}'"
 
 
 def test_moderator_clears_the_pending_queue_with_the_keyboard(asgi_server, page):
@@ -53,11 +54,14 @@ def test_moderator_clears_the_pending_queue_with_the_keyboard(asgi_server, page)
     screenshot(page, "moderation-queue-reject")
     page.keyboard.press("Enter")
     page.wait_for_function(ITEMS.format(2))
+    page.wait_for_function(PENDING_COUNT.format(2))  # the tab's counter follows each decision
     # The third is now current: approve it, then the first.
     page.keyboard.press("a")
     page.wait_for_function(ITEMS.format(1))
+    page.wait_for_function(PENDING_COUNT.format(1))
     page.keyboard.press("a")
     page.wait_for_function(ITEMS.format(0))
+    page.wait_for_function(PENDING_COUNT.format(0))
     assert page.get_by_text("Nothing waiting in this queue.").is_visible()
 
     statuses = dict(Comment.objects.values_list("pk", "status"))
@@ -79,6 +83,7 @@ def test_moderator_clears_the_pending_queue_with_the_keyboard(asgi_server, page)
     services.post_comment(make_user("newcomer4", trusted=False), thread, "Late to the discussion.")
     news = page.get_by_role("link", name="1 new item — show")
     news.wait_for(timeout=10_000)
+    page.wait_for_function(PENDING_COUNT.format(1))  # and the counter, from the same event
     news.click()
     page.wait_for_function(ITEMS.format(1))
     assert page.get_by_text("Late to the discussion.").is_visible()

@@ -3,8 +3,6 @@
 The texts are scored by the shipped classifier: INSULT about 0.91 (insult head 1.0), CIVIL about 0.09.
 """
 
-import re
-
 import pytest
 
 from articles.tests.conftest import build_article
@@ -46,14 +44,14 @@ def test_a_nudge_leads_to_an_edit_or_a_held_comment(live_server, page):
     assert Comment.objects.count() == 0
     screenshot(page, "nudge")
 
-    # Edited to a civil one, it is published.
+    # Edited to a civil one, it is published, and shown beside the box (the page stays).
     box.fill(CIVIL)
     page.get_by_role("button", name="Post comment").click()
-    page.wait_for_url(re.compile(r"/discussions/comments/\d+/"))
+    page.get_by_text("Your comment is published.").wait_for()
     published = Comment.objects.get()
     assert published.status == Comment.Status.PUBLISHED
-    assert page.get_by_text("Your comment is published.").is_visible()
-    assert page.locator(f"#c{published.pk}").get_by_text(CIVIL).is_visible()
+    assert page.url == base + article.get_absolute_url()
+    assert page.locator(f"#posted-c{published.pk}").get_by_text(CIVIL).is_visible()
     assert Nudge.objects.get().outcome == "edited"
 
     # The second path: nudged again, posted anyway, and waiting for review.
@@ -65,7 +63,8 @@ def test_a_nudge_leads_to_an_edit_or_a_held_comment(live_server, page):
     page.get_by_text("waiting for review").wait_for()
     held = Comment.objects.exclude(pk=published.pk).get()
     assert held.status == Comment.Status.HELD and held.body == INSULT
-    assert page.locator(f"#c{held.pk}").count() == 0  # not shown to readers
+    # Beside the box for its author, marked as waiting; readers do not see it.
+    assert page.locator(f"#posted-c{held.pk}").get_by_text("Awaiting review").is_visible()
     assert Nudge.objects.filter(outcome="posted_anyway", comment=held).exists()
     screenshot(page, "nudge-held")
 
@@ -102,7 +101,7 @@ def test_an_edit_is_nudged_before_it_is_saved(live_server, page):
     page.goto(base + article.get_absolute_url())
     page.get_by_label("Your comment").fill(CIVIL)
     page.get_by_role("button", name="Post comment").click()
-    page.wait_for_url(re.compile(r"/discussions/comments/\d+/"))
+    page.get_by_text("Your comment is published.").wait_for()
     comment = Comment.objects.get()
 
     page.goto(f"{base}/discussions/comments/{comment.pk}/edit/")

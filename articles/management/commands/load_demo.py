@@ -11,6 +11,10 @@
 
 The content lives in articles/demo/newsroom.json and the figures in
 articles/static/articles/demo/. All of it is invented for this project.
+
+Then, unless `--newsroom-only`, the apps built on articles add theirs through the `demo_loaded`
+signal (moderation.demo: readers, a moderator, an editor and their discussions).  With
+AGORA_ENV=production the command refuses to run unless `--force`.
 """
 
 import json
@@ -19,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.templatetags.static import static
@@ -26,6 +31,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleBlock, Section
 from articles.services import ArticleData, BlockData, upsert_article
+from articles.signals import demo_loaded
 
 APP_DIR = Path(__file__).resolve().parents[2]
 NEWSROOM_FILE = APP_DIR / "demo" / "newsroom.json"
@@ -146,7 +152,10 @@ def load_demo(
 
 
 class Command(BaseCommand):
-    help = "Load the demo newsroom: sections, topics and sample articles. Safe to re-run."
+    help = (
+        "Load the demo newsroom (sections, topics and sample articles) and its community (readers, "
+        "a moderator, an editor, discussions). Safe to re-run; refused in production unless forced."
+    )
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument(
@@ -154,7 +163,28 @@ class Command(BaseCommand):
             action="store_true",
             help="Restore demo articles that already exist to the demo text, with fresh publication times.",
         )
+        parser.add_argument(
+            "--newsroom-only",
+            action="store_true",
+            help="Load the sections and articles only: no demo accounts, no discussions.",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo even with AGORA_ENV=production (it creates accounts and invented news).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        if settings.PRODUCTION and not options["force"]:
+            raise CommandError(
+                "AGORA_ENV=production: load_demo would publish invented news and create demo accounts "
+                "(a moderator and an editor among them). Nothing was loaded; pass --force if you mean it."
+            )
         result = load_demo(refresh=bool(options["refresh"]))
         self.stdout.write(result.summary())
+        if options["newsroom_only"]:
+            return
+        # The rest of the demo (moderation.demo: the readers and their discussions), from other apps.
+        for _receiver, said in demo_loaded.send(sender=self.__class__):
+            if said:
+                self.stdout.write(said)
