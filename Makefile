@@ -20,7 +20,7 @@ install: $(INSTALLED)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/uvicorn agora.asgi:application --host $(HOST) --port $(PORT)
 
 ## test: lint, then the whole suite (SQLite by default; DATABASE_URL selects PostgreSQL)
 test: install lint

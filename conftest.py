@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
-pytest_plugins = ["tests.browser.plugin"]
+pytest_plugins = ["tests.browser.plugin", "tests.asgi_server"]
 
 
 def pytest_configure(config):

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 
+from agora.cache import CacheUnavailable
+
 SITE_SCOPE = "site"
 
 
@@ -43,6 +45,8 @@ def current_generation(scope: str = SITE_SCOPE) -> int:
 
 def current_generations(*scopes: str) -> list[int]:
     """The generations of `scopes`, read together (one round trip to Redis)."""
+    if _missed_bumps:
+        _make_missed_bumps()
     keys = [_generation_key(scope) for scope in scopes]
     found = cache.get_many(keys)
     return [int(found[key]) if key in found else _start_generation(key) for key in keys]
@@ -55,7 +59,18 @@ def _start_generation(key: str) -> int:
 
 
 def bump_generation(scope: str = SITE_SCOPE) -> None:
-    """Invalidate every cached page (or, with a scope, every page that declared it)."""
+    """Invalidate every cached page (or, with a scope, every page that declared it).
+
+    While the shared cache is unreachable the bump is remembered in this process and made on its
+    next page once the cache answers, so pages cached before an outage do not outlive it.
+    """
+    try:
+        _bump(scope)
+    except CacheUnavailable:
+        _missed_bumps.add(scope)
+
+
+def _bump(scope: str) -> None:
     try:
         cache.incr(_generation_key(scope))
     except ValueError:  # the key is missing (first write, or evicted)
@@ -81,6 +96,18 @@ def request_digest(request: HttpRequest) -> str:
     """
     address = f"{request.scheme}://{request.get_host()}{request.path}?{request.GET.urlencode()}"
     return hashlib.sha256(address.encode()).hexdigest()
+
+
+_missed_bumps: set[str] = set()
+
+
+def _make_missed_bumps() -> None:
+    for scope in list(_missed_bumps):
+        try:
+            _bump(scope)
+        except CacheUnavailable:
+            return
+        _missed_bumps.discard(scope)
 
 
 class _LocalCopies:

@@ -3,14 +3,22 @@
 Fixed windows that start at a key's first hit: at most `limit` hits per `period` seconds per key,
 counted from that hit (not from the clock's minute), so a burst is never split across two windows.
 Used for logins, sign-ups, posting and every other endpoint a stranger can call.
+
+While Redis is unreachable, each app process counts on its own (`LocalWindows`) with the same
+limits: posting, logins and the API keep working and keep being limited, per process, instead of
+every request failing or every limit being dropped.
 """
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from agora.cache import CacheUnavailable
+from agora.client_address import client_address
 
 
 @dataclass(frozen=True)
@@ -28,12 +36,52 @@ def _window_start(base: str, now: float, period: int) -> float:
     return started
 
 
+class LocalWindows:
+    """Fixed windows in this process's memory: the stand-in while the shared cache is unreachable."""
+
+    MAX_KEYS = 100_000  # past this, windows that have ended are dropped
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, tuple[float, int]] = {}  # key: (window start, hits)
+
+    def count_hit(self, key: str, period: int) -> tuple[int, int]:
+        """As agora.cache.RedisCache.count_hit: (hits so far in the key's window, seconds left)."""
+        now = time.monotonic()
+        with self._lock:
+            started, count = self._windows.get(key, (now, 0))
+            if now - started >= period:
+                started, count = now, 0
+            self._windows[key] = (started, count + 1)
+            if len(self._windows) > self.MAX_KEYS:
+                self._drop_ended(now, period)
+        return count + 1, max(1, math.ceil(started + period - now))
+
+    def peek_hits(self, key: str, period: int) -> tuple[int, int]:
+        """As agora.cache.RedisCache.peek_hits: (hits so far in the key's window, seconds left)."""
+        now = time.monotonic()
+        with self._lock:
+            started, count = self._windows.get(key, (now, 0))
+        if now - started >= period:
+            return 0, period
+        return count, max(1, math.ceil(started + period - now))
+
+    def _drop_ended(self, now: float, period: int) -> None:
+        self._windows = {k: w for k, w in self._windows.items() if now - w[0] < period}
+
+
+_local_windows = LocalWindows()
+
+
 def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
     """Count one hit for `key` in `scope`; refuse once more than `limit` fall in the current window."""
     base = f"ratelimit:{scope}:{key}"
     count_hit = getattr(cache, "count_hit", None)  # agora.cache.RedisCache: one round trip
     if count_hit is not None:
-        count, seconds_left = count_hit(base, period)
+        try:
+            count, seconds_left = count_hit(base, period)
+        except CacheUnavailable:
+            count, seconds_left = _local_windows.count_hit(base, period)
         return Verdict(True, 0) if count <= limit else Verdict(False, seconds_left)
     now = time.time()
     started = _window_start(base, now, period)
@@ -56,7 +104,10 @@ def peek(scope: str, key: str, limit: int, period: int) -> Verdict:
     base = f"ratelimit:{scope}:{key}"
     peek_hits = getattr(cache, "peek_hits", None)  # agora.cache.RedisCache
     if peek_hits is not None:
-        count, seconds_left = peek_hits(base)
+        try:
+            count, seconds_left = peek_hits(base)
+        except CacheUnavailable:
+            count, seconds_left = _local_windows.peek_hits(base, period)
         return Verdict(True, 0) if count < limit else Verdict(False, seconds_left)
     now = time.time()
     started = cache.get(f"{base}:start")
@@ -69,8 +120,5 @@ def peek(scope: str, key: str, limit: int, period: int) -> Verdict:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The caller's address.
-
-    Behind a reverse proxy, have the proxy set REMOTE_ADDR (gunicorn --forwarded-allow-ips).
-    """
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The caller's address: REMOTE_ADDR, or behind TRUSTED_PROXIES what they say (agora.client_address)."""
+    return client_address(request)

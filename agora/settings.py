@@ -230,6 +230,10 @@ COMMENT_EDIT_WINDOW_SECONDS = int(os.environ.get("COMMENT_EDIT_WINDOW_SECONDS", 
 # Seconds an SSE connection stays open before the browser reconnects (bounds held workers).
 LIVE_STREAM_SECONDS = int(os.environ.get("LIVE_STREAM_SECONDS", "300"))
 LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "15"))
+# Open streams one client address may hold in one app process (discussions/live.py).
+LIVE_STREAMS_PER_ADDRESS = int(os.environ.get("LIVE_STREAMS_PER_ADDRESS", "20"))
+# Threads per app process for ordinary requests under agora.asgi (streams hold none).
+APP_THREADS = int(os.environ.get("APP_THREADS", "16"))
 
 # --- JSON API (api/) ------------------------------------------------------
 # Browser origins (scheme://host[:port]) allowed to call /api/ cross-origin, with
@@ -264,6 +268,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Reverse proxies (addresses or ranges, comma-separated) whose X-Forwarded-For is believed when they
+# are REMOTE_ADDR: the client is the right-most address in it that is not one of them
+# (agora/client_address.py).  Empty: the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

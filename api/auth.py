@@ -3,7 +3,8 @@
 Reads work without either; writes need one of them (401 otherwise) and are counted
 against the writer's rate limit.  A bearer header that is present but wrong is refused
 (401) on reads too, never silently treated as anonymous.  Failed token attempts are
-counted per client IP; past the limit the IP gets 429 for the rest of the window.
+counted per client IP; past the limit that IP's failed attempts get 429 for the rest of the
+window, while valid tokens from it keep working.
 """
 
 import math
@@ -38,14 +39,14 @@ def _blocked_key(ip: str) -> str:
 
 
 def token_user(request: HttpRequest):
-    """The user of the request's bearer token, or None without an Authorization header."""
+    """The user of the request's bearer token, or None without an Authorization header.
+
+    A valid token always works: failures are counted and refused per client address, but only
+    failed attempts are refused, so one credential's failures never block another's use.
+    """
     header = request.headers.get("Authorization", "")
     if not header:
         return None
-    ip = client_ip(request)
-    blocked_until = cache.get(_blocked_key(ip))
-    if blocked_until:
-        raise rate_limited(math.ceil(blocked_until - time.time()), _TOO_MANY)
     scheme, _, key = header.partition(" ")
     key = key.strip()
     token = None
@@ -61,6 +62,10 @@ def token_user(request: HttpRequest):
         token.touch()
         cast(ApiRequest, request).api_token = token  # read by the /me endpoint
         return token.user
+    ip = client_ip(request)
+    blocked_until = cache.get(_blocked_key(ip))
+    if blocked_until:
+        raise rate_limited(math.ceil(blocked_until - time.time()), _TOO_MANY)
     verdict = hit("api-token-failure", ip, _limit("token_failure"), PERIOD)
     if not verdict.allowed:
         wait = verdict.retry_after or 1

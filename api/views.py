@@ -12,6 +12,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from ninja import Query, Router, Status
 
+from agora.ratelimit import client_ip
 from agora.requests import ApiRequest
 from api import serializers
 from api.auth import WRITE_AUTH, viewer
@@ -216,7 +217,13 @@ def _post(request: ApiRequest, thread: Thread, data: CommentIn):
     # Clients that check drafts first answer a nudge with its id: the draft is posted anyway (held).
     draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
     comment = services.post_comment(
-        user, thread, data.body, parent_by_id(data.parent_id), data.client_key, draft=draft
+        user,
+        thread,
+        data.body,
+        parent_by_id(data.parent_id),
+        data.client_key,
+        ip=client_ip(request),
+        draft=draft,
     )
     if comment.replayed:
         return Status(200, one(request, comment, user))
@@ -344,7 +351,7 @@ def edit_comment(request: ApiRequest, comment_id: int, data: CommentEditIn):
     draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
     with transaction.atomic():
         comment = comment_by_id(comment_id, request.auth)
-        comment = services.edit_comment(request.auth, comment, data.body, draft=draft)
+        comment = services.edit_comment(request.auth, comment, data.body, ip=client_ip(request), draft=draft)
         return one(request, comment, request.auth)
 
 

@@ -6,11 +6,12 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from agora.ratelimit import client_ip
 from agora.requests import HtmxRequest
 from discussions import pages, selectors, services
 from discussions.events import thread_channel
@@ -161,6 +162,7 @@ def submit_comment(
                 form.cleaned_data["body"],
                 parent,
                 form.cleaned_data["client_key"] or None,
+                ip=client_ip(request),
                 draft=compose_draft(request, form),
             )
         except NudgeRequired as nudged:  # nothing posted: the form again, with the warning
@@ -258,7 +260,11 @@ def submit_edit(
         return form, None, 400
     try:
         services.edit_comment(
-            request.user, comment, form.cleaned_data["body"], draft=compose_draft(request, form)
+            request.user,
+            comment,
+            form.cleaned_data["body"],
+            ip=client_ip(request),
+            draft=compose_draft(request, form),
         )
     except NudgeRequired as nudged:  # nothing saved: the new wording again, with the warning
         return nudged_form(request, nudged), nudged, 200
@@ -325,7 +331,7 @@ def feature(request: HtmxRequest, comment_id: int) -> HttpResponse:
     return redirect(comment_url(comment))
 
 
-def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse:
+def events_stream(request: HtmxRequest, thread_id: int) -> HttpResponse:
     """Server-Sent Events for one thread: new comments and reaction counts, as they happen.
 
     `?after=ID` (or the Last-Event-ID header) is the newest comment the page has; the first
@@ -334,6 +340,9 @@ def events_stream(request: HtmxRequest, thread_id: int) -> StreamingHttpResponse
     thread = public_thread(thread_id)
     last_seen = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
     after = int(last_seen) if last_seen.isdecimal() else 0
-    missed = selectors.new_comment_count(thread, after) if after else 0
-    preface = [f"event: missed\ndata: {json.dumps({'count': missed})}\n\n"] if missed else []
-    return event_stream(thread_channel(thread.pk), preface)
+
+    def missed() -> list[str]:
+        count = selectors.new_comment_count(thread, after) if after else 0
+        return [f"event: missed\ndata: {json.dumps({'count': count})}\n\n"] if count else []
+
+    return event_stream(request, thread_channel(thread.pk), missed)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -257,12 +257,12 @@ def queue_sizes(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @moderator_required
-def queue_events(request: HttpRequest) -> StreamingHttpResponse:
+def queue_events(request: HttpRequest) -> HttpResponse:
     """Server-Sent Events for open queue pages: "queue" whenever an item may have arrived or left.
 
     The page then asks queue_updates at once instead of at its next 15-second poll.
     """
-    return event_stream(queues.QUEUE_CHANNEL)
+    return event_stream(request, queues.QUEUE_CHANNEL)
 
 
 @require_POST

@@ -90,9 +90,24 @@ def test_token_failures_are_rate_limited_per_address(settings, alice):
     assert blocked.status_code == 429
     assert error_of(blocked)["code"] == "rate_limited"
     assert 1 <= int(blocked["Retry-After"]) <= 60
-    # Even a right key is refused from that address until the window ends; elsewhere it works.
-    assert Client(headers=bearer(key), REMOTE_ADDR="203.0.113.9").get(f"{API}/me").status_code == 429
+    # Guessing stays refused from that address; a valid key from it works all the same.
+    assert guesser.get(f"{API}/me").status_code == 429
+    assert Client(headers=bearer(key), REMOTE_ADDR="203.0.113.9").get(f"{API}/me").status_code == 200
     assert Client(headers=bearer(key), REMOTE_ADDR="198.51.100.7").get(f"{API}/me").status_code == 200
+
+
+def test_ten_bad_tokens_from_an_address_never_block_a_valid_one_from_it(alice):
+    """The documented default (10 failures a minute): an address past it still serves valid tokens."""
+    _, key = ApiToken.issue(alice)
+    guesser = Client(headers=bearer("agora_guess"), REMOTE_ADDR="203.0.113.10")
+    failures = [guesser.get(f"{API}/me").status_code for _ in range(11)]
+    assert failures == [401] * 10 + [429]
+    owner = Client(headers=bearer(key), REMOTE_ADDR="203.0.113.10")
+    assert owner.get(f"{API}/me").status_code == 200
+    assert (
+        owner.post(f"{API}/threads/0/comments", {"body": "x"}, content_type="application/json").status_code
+        == 404
+    )
 
 
 # --- Sessions ----------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from accounts.roles import EDITORS, MODERATORS
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.commenting import effective_status, set_commenting_status
-from discussions.live import broker
 from discussions.models import Comment, CommentingPolicy, Thread
 from discussions.services import CommentError
 from discussions.tests.conftest import make_user
@@ -87,12 +86,12 @@ def guard_of(thread) -> HeatGuard:
 
 
 def test_a_storm_on_one_article_tightens_it_alone_and_calm_lifts_it(
-    stormy, quiet, post, client, django_capture_on_commit_callbacks
+    stormy, quiet, post, client, django_capture_on_commit_callbacks, live_listener
 ):
     moderator, alice, bob = make_user("mod", role=MODERATORS), make_user("alice"), make_user("bob")
     url = stormy.article.get_absolute_url()
     assert client.get(url)["X-Page-Cache"] == "miss" and client.get(url)["X-Page-Cache"] == "hit"
-    live = broker().listen(heat.CHANNEL, timeout=0.05)
+    live = live_listener(heat.CHANNEL)
     civil = [post(alice, stormy, "The strike committee met the port authority this morning.")]
     abusive = storm(post, stormy)
     assert {c.status for c in abusive} <= {"held", "rejected"}
@@ -116,7 +115,7 @@ def test_a_storm_on_one_article_tightens_it_alone_and_calm_lifts_it(
     alert = Notification.objects.get(user=moderator)
     assert alert.kind == "heat" and "Harbour strike turns ugly" in alert.message and url in alert.message
     assert not Notification.objects.filter(user__in=[alice, bob], kind="heat").exists()
-    event = next(live)
+    event = live.next()
     assert (event["type"], event["switch"], event["thread"], event["mode"]) == (
         "heat_guard",
         "on",
@@ -155,7 +154,7 @@ def test_a_storm_on_one_article_tightens_it_alone_and_calm_lifts_it(
     assert off.actor is None and off.target_id == str(stormy.pk) and off.details["held_share"] == 0
     assert off.details["mode"] == "premoderated" and off.reason == "calm for 30 minutes"
     assert "switched on automatically" not in client.get(url).content.decode()
-    event = next(live)
+    event = live.next()
     assert (event["switch"], event["thread"], event["held_share"]) == ("off", stormy.pk, 0)
     live.close()
 

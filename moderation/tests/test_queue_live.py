@@ -1,9 +1,7 @@
-"""Open queue pages hear of new items over Server-Sent Events (in-process broker, or Redis in CI)."""
-
-import threading
-import time
+"""Open queue pages hear of new items over Server-Sent Events from agora.asgi (in-process or Redis)."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 from discussions import services
@@ -15,50 +13,34 @@ EVENTS = reverse("moderation:queue-events")
 
 @pytest.fixture
 def short_streams(settings):
-    settings.LIVE_STREAM_SECONDS = 3
+    settings.LIVE_STREAM_SECONDS = 5
     settings.LIVE_KEEPALIVE_SECONDS = 0.2
 
 
-def _listen(client):
-    """An open queue stream, subscribed (its first line is out)."""
-    stream = iter(client.get(EVENTS).streaming_content)
-    assert next(stream) == b"retry: 3000\n\n"
+def _listen(asgi_server, client):
+    """An open queue stream of the moderator `client` is logged in as, subscribed (its first line is out)."""
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    stream = asgi_server.stream(EVENTS, {"Cookie": f"{django_settings.SESSION_COOKIE_NAME}={session}"})
+    assert stream.status == 200 and stream.headers["content-type"] == "text/event-stream"
+    assert "retry: 3000" in stream.read_until("retry: 3000")
     return stream
 
 
-def _read_until(stream, until: str, limit_s: float = 10) -> str:
-    seen, deadline = "", time.monotonic() + limit_s
-    for chunk in stream:
-        seen += chunk.decode()
-        if until in seen or time.monotonic() > deadline:
-            break
-    return seen
-
-
-def _later(action) -> threading.Thread:
-    def run():
-        time.sleep(0.5)
-        action()
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    return worker
-
-
 @pytest.mark.usefixtures("short_streams")
-def test_a_held_comment_and_a_report_reach_an_open_queue(client, moderator, newcomer, member, alice, thread):
+def test_a_held_comment_and_a_report_reach_an_open_queue(
+    asgi_server, client, moderator, newcomer, member, alice, thread
+):
     client.force_login(moderator)
-    assert client.get(EVENTS)["Content-Type"] == "text/event-stream"
-    stream = _listen(client)
-    worker = _later(lambda: services.post_comment(newcomer, thread, "My first comment here."))  # held
-    assert "event: queue" in _read_until(stream, "event: queue")
-    worker.join()
+    stream = _listen(asgi_server, client)
+    services.post_comment(newcomer, thread, "My first comment here.")  # held
+    assert "event: queue" in stream.read_until("event: queue")
+    stream.close()
 
     comment = services.post_comment(alice, thread, "A published comment.")
-    stream = _listen(client)
-    worker = _later(lambda: moderation.report(member, comment, "spam"))
-    assert "event: queue" in _read_until(stream, "event: queue")
-    worker.join()
+    stream = _listen(asgi_server, client)
+    moderation.report(member, comment, "spam")
+    assert "event: queue" in stream.read_until("event: queue")
+    stream.close()
 
 
 def test_only_moderators_may_listen(client, alice):

@@ -37,11 +37,11 @@ def log_in(page, base: str, username: str, password: str | None = None) -> None:
     page.wait_for_load_state()
 
 
-def test_sign_up_comment_live_update_react_and_reply(live_server, browser, settings):
+def test_sign_up_comment_live_update_react_and_reply(asgi_server, browser, settings):
     settings.LIVE_KEEPALIVE_SECONDS = 1
     article = build_article("Harbour talks resume")
     make_user("bob", display_name="Bob Stone")
-    base = live_server.url
+    base = asgi_server.url  # agora.asgi, which serves the live updates
     carol_context = browser.new_context(viewport={"width": 1100, "height": 900})
     bob_context = browser.new_context(viewport={"width": 1100, "height": 900})
     carol, bob = carol_context.new_page(), bob_context.new_page()

@@ -23,7 +23,7 @@ ITEMS = "[data-queue-item]"
 PENDING_COUNT = "[data-queue-count=pending]"
 
 
-def test_moderator_clears_the_pending_queue_with_the_keyboard(live_server, page):
+def test_moderator_clears_the_pending_queue_with_the_keyboard(asgi_server, page):
     # The shipped rule (a data migration), again: earlier transactional tests flush the table.
     ModerationRule.objects.get_or_create(phrase="idiot*", defaults={"kind": "suspect"})
     thread = services.thread_for_article(build_article("Harbour talks resume"))
@@ -38,8 +38,8 @@ def test_moderator_clears_the_pending_queue_with_the_keyboard(live_server, page)
     )
     assert {first.status, second.status, third.status} == {"held"}
 
-    log_in(page, live_server.url, "mod")
-    page.goto(live_server.url + "/moderation/queue/pending/")
+    log_in(page, asgi_server.url, "mod")
+    page.goto(asgi_server.url + "/moderation/queue/pending/")
     expect(page.locator(ITEMS)).to_have_count(3)
     assert page.locator("mark", has_text="1d10t").is_visible()  # the flagged word, highlighted
     expect(page.locator("[data-queue-item]:focus")).to_have_count(1)
