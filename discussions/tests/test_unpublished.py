@@ -57,7 +57,7 @@ def test_reading_pages_answer_as_for_a_missing_thread(client, hidden):
     ]:
         response, missing_response = client.get(url), client.get(missing)
         assert response.status_code == missing_response.status_code == 404, url
-        # No redirect, no headline: nothing to tell (the page names its own address, as its login link's next).
+        # No redirect, no headline: nothing to tell (a page names its own address, in its login link).
         assert response.content.replace(url.encode(), missing.encode()) == missing_response.content
 
 
