@@ -81,3 +81,14 @@ def thread(article):
     from discussions import services
 
     return services.thread_for_article(article)
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once():
+    """Tasks run in the test's own thread when queued (Celery's eager mode); the tests that go through the
+    real broker and a real worker (notifications/tests/test_worker.py) turn it off."""
+    from agora.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
