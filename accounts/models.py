@@ -30,3 +30,21 @@ class User(AbstractUser):
         words = [w for w in self.public_name.replace("_", " ").replace(".", " ").split() if w]
         letters = "".join(w[0] for w in words[:2]) or self.username[:1]
         return letters.upper()
+
+
+class Mute(models.Model):
+    """One reader muting another: the muted reader's comments collapse for the muter, and nothing they
+    do reaches the muter as a notification.  The muted reader is never told."""
+
+    muter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mutes")
+    muted = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(condition=~models.Q(muter=models.F("muted")), name="mute_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.muter_id} muted user {self.muted_id}"
