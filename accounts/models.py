@@ -10,6 +10,11 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=60, blank=True)
     bio = models.CharField("short bio", max_length=280, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    show_follows = models.BooleanField(
+        "show what I follow on my profile",
+        default=False,
+        help_text="Lists the topics, sections and authors you follow on your public profile.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

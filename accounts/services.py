@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Mute, User
 from discussions import events
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 
@@ -85,6 +85,8 @@ def export_data(user: User, absolute: Callable[[str], str] = str) -> dict:
             }
             for reaction in reactions
         ],
+        # Readers you muted (they were never told).
+        "muted": sorted(Mute.objects.filter(muter=user).values_list("muted__username", flat=True)),
         "mentions": {
             # Comments by other readers that mention you (their text is theirs, so only links).
             "of_you": [
@@ -159,3 +161,23 @@ def _announce(changed: list[Comment], reacted_ids: list[int]) -> None:
         events.comment_changed(comment)
     for comment in Comment.objects.filter(pk__in=reacted_ids).only("id", "thread_id", "reaction_count"):
         events.reaction_changed(comment)
+
+
+class MuteError(Exception):
+    """A mute that cannot be: the message says why."""
+
+
+def mute(user: User, person: User) -> bool:
+    """`user` mutes `person`: their comments collapse for `user`, and nothing they do notifies `user`.
+
+    `person` is never told.  True when it is new (muting twice changes nothing).
+    """
+    if person.pk == user.pk:
+        raise MuteError("You cannot mute yourself.")
+    _, created = Mute.objects.get_or_create(muter=user, muted=person)
+    return created
+
+
+def unmute(user: User, person: User) -> bool:
+    deleted, _ = Mute.objects.filter(muter=user, muted=person).delete()
+    return bool(deleted)

@@ -202,13 +202,13 @@ def send(delivery_ids: list[int], now: datetime | None = None) -> dict[str, int]
     try:
         for delivery in deliveries:
             message = emails.message_for(delivery, contents.get(delivery.pk, []), connection)
-            outcome[_send_one(delivery, message, claim)] += 1
+            outcome[_send_one(delivery, message, claim, now)] += 1
     finally:
         _close_quietly(connection)
     return outcome
 
 
-def _send_one(delivery: EmailDelivery, message, claim: str) -> str:  # type: ignore[no-untyped-def]
+def _send_one(delivery: EmailDelivery, message, claim: str, now: datetime) -> str:  # type: ignore[no-untyped-def]
     mine = EmailDelivery.objects.filter(pk=delivery.pk, claim=claim)
     if message is None:  # everything it carried stopped being public, or was read meanwhile
         mine.update(status=EmailDelivery.Status.EMPTY, claim="", claimed_until=None)
@@ -219,11 +219,11 @@ def _send_one(delivery: EmailDelivery, message, claim: str) -> str:  # type: ign
         if all(code >= 500 for code, _ in error.recipients.values()):
             mine.update(status=EmailDelivery.Status.FAILED, last_error=str(error)[:2000], claim="")
             return "failed"
-        _retry_later(delivery, mine, error)
+        _retry_later(delivery, mine, error, now)
         _close_quietly(message.connection)
         return "retry"
     except (smtplib.SMTPException, OSError) as error:
-        _retry_later(delivery, mine, error)
+        _retry_later(delivery, mine, error, now)
         _close_quietly(message.connection)
         return "retry"
     mine.update(status=EmailDelivery.Status.SENT, sent_at=timezone.now(), claim="", claimed_until=None)
@@ -235,12 +235,12 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LAST_RETRY)
 
 
-def _retry_later(delivery: EmailDelivery, mine, error: BaseException) -> None:  # type: ignore[no-untyped-def]
+def _retry_later(delivery: EmailDelivery, mine, error: BaseException, now: datetime) -> None:  # type: ignore[no-untyped-def]
     attempts = delivery.attempts + 1
     log.warning("email %s failed (attempt %s): %s", delivery.pk, attempts, error)
     mine.update(
         attempts=attempts,
-        next_attempt_at=timezone.now() + backoff(attempts),
+        next_attempt_at=now + backoff(attempts),
         last_error=f"{type(error).__name__}: {error}"[:2000],
         claim="",
         claimed_until=None,
