@@ -84,11 +84,13 @@ def thread(article):
 
 
 @pytest.fixture(autouse=True)
-def tasks_run_at_once():
-    """Tasks run in the test's own thread when queued (Celery's eager mode); the tests that go through the
+def tasks_run_at_once(settings):
+    """Tasks run in the test's own thread when queued (Celery's eager mode), so their live events reach
+    open streams in this process without the relay (notifications.live); the tests that go through the
     real broker and a real worker (notifications/tests/test_worker.py) turn it off."""
     from agora.celery import app
 
+    settings.NOTIFICATIONS_LIVE_RELAY = False
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield

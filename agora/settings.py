@@ -264,6 +264,9 @@ INGEST_FEED_INTERVAL = float(os.environ.get("INGEST_FEED_INTERVAL", "300"))
 # --- Notifications (notifications/) ---------------------------------------
 # Seconds an "immediate" email waits for more of the same (a burst of replies is one email).
 NOTIFICATIONS_IMMEDIATE_DELAY = int(os.environ.get("NOTIFICATIONS_IMMEDIATE_DELAY", "60"))
+# Web processes read new notifications from the database to update open bells (notifications/live.py):
+# needed when the live broker is in-process (no REDIS_URL), since the worker is another process.
+NOTIFICATIONS_LIVE_RELAY = env_bool("NOTIFICATIONS_LIVE_RELAY", not REDIS_URL)
 # Local hour of the daily digest; the weekly one goes on Mondays at the same hour.
 NOTIFICATIONS_DIGEST_HOUR = int(os.environ.get("NOTIFICATIONS_DIGEST_HOUR", "7"))
 

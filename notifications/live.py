@@ -94,8 +94,3 @@ class Relay:
 
 
 relay = Relay()
-
-
-def uses_shared_broker() -> bool:
-    """Whether events published by the worker reach this process by themselves (Redis)."""
-    return bool(settings.REDIS_URL)

@@ -5,6 +5,7 @@ Everything works as plain links and form posts; the bell's count updates live wh
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -61,7 +62,7 @@ def open_notification(request: SignedInRequest, notification_id: int) -> HttpRes
 @login_required
 def stream(request: SignedInRequest) -> StreamingHttpResponse:
     """Server-Sent Events: the reader's unread count now, then whenever it changes."""
-    if not live.uses_shared_broker():
+    if settings.NOTIFICATIONS_LIVE_RELAY:
         live.relay.touch()
     count = selectors.unread_count(request.user)
     preface = [f"event: unread\ndata: {json.dumps(live.unread_event(count))}\n\n"]
