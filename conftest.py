@@ -1,6 +1,7 @@
 """Suite-wide test configuration."""
 
 import os
+import shutil
 import uuid
 
 import pytest
@@ -12,6 +13,28 @@ pytest_plugins = ["tests.browser.plugin"]
 def pytest_configure(config):
     # The SQLite test database is a real file under var/ (see agora/settings.py).
     django_settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    isolate_the_task_broker()
+
+
+def isolate_the_task_broker():
+    """This run's tasks on a broker of its own, so that a worker of `make run` never takes them: its own
+    folders for the embedded broker, its own key prefix on Redis.  (Before Celery first reads settings.)"""
+    run = f"test-{os.getpid()}"
+    options = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    if "data_folder_in" in options:
+        folder = django_settings.TASKS_DIR / run
+        (folder / "control").mkdir(parents=True, exist_ok=True)
+        options.update(
+            data_folder_in=str(folder), data_folder_out=str(folder), control_folder=str(folder / "control")
+        )
+    else:
+        options["global_keyprefix"] = f"agora-{run}-{uuid.uuid4().hex[:8]}:"
+
+
+def pytest_unconfigure(config):
+    folder = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in")
+    if folder and f"test-{os.getpid()}" in folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
