@@ -1,10 +1,14 @@
 """The newsroom's background work, run by the task engine (agora/celery.py)."""
 
+import logging
+
 from celery import shared_task
 from django.core.cache import cache
 
 from articles.ingest.pipeline import Ingestor, Options
 from articles.ingest.sources import IngestError
+
+log = logging.getLogger(__name__)
 
 
 def _ingestor_key(url: str) -> str:
@@ -22,12 +26,14 @@ def poll_feed(url: str) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "problems": 0}
     try:
         items = ingestor.poll() or []
-    except IngestError:
+    except IngestError as error:
+        log.warning("feed %s: %s", url, error)  # tried again at the next poll
         counts["problems"] += 1
         return counts
     for item in items:
         outcome = ingestor.store(item)
         if outcome.problem:
+            log.warning("feed %s: %s: %s", url, outcome.label, outcome.problem)
             counts["problems"] += 1
         elif outcome.article is not None:
             counts["created" if outcome.created else "updated"] += 1
