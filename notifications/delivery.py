@@ -200,6 +200,7 @@ def send(delivery_ids: list[int], now: datetime | None = None) -> dict[str, int]
     contents = emails.contents_for(deliveries)
     connection = get_connection()
     try:
+        connection.open()  # one SMTP session for the batch (left closed, each message would open its own)
         for delivery in deliveries:
             message = emails.message_for(delivery, contents.get(delivery.pk, []), connection)
             outcome[_send_one(delivery, message, claim, now)] += 1
