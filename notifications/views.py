@@ -54,7 +54,7 @@ def open_notification(request: SignedInRequest, notification_id: int) -> HttpRes
     notification = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
     if notification.read_at is None:
         services.mark_read(request.user, [notification.pk])
-    url = notification.url
+    url = notification.url.removeprefix(settings.SITE_URL)  # heat alerts carry absolute links, for email
     same_site = url.startswith("/") and not url.startswith("//")
     return redirect(url if same_site else "notifications:list")
 

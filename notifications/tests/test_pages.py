@@ -76,9 +76,13 @@ def test_a_reader_cannot_open_someone_elses(client, bob, alice, root, committed)
 
 
 def test_only_site_links_are_followed(client, alice):
-    note = Notification.objects.create(recipient=alice, kind=Kind.MODERATION, key="x", url="//evil.example/")
+    evil = Notification.objects.create(recipient=alice, kind=Kind.MODERATION, key="x", url="//evil.example/")
+    heat = Notification.objects.create(
+        recipient=alice, kind=Kind.HEAT, key="y", url="http://127.0.0.1:8000/2026/12/03/story/"
+    )
     client.force_login(alice)
-    assert client.get(f"/notifications/{note.pk}/")["Location"] == "/notifications/"
+    assert client.get(f"/notifications/{evil.pk}/")["Location"] == "/notifications/"
+    assert client.get(f"/notifications/{heat.pk}/")["Location"] == "/2026/12/03/story/"
 
 
 def test_the_page_costs_the_same_with_5_and_50_notifications(client, alice, root, committed):
