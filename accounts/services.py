@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Mute, User
 from discussions import events
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
+from notifications.models import EmailPreference, Notification
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -85,6 +86,20 @@ def export_data(user: User, absolute: Callable[[str], str] = str) -> dict:
             }
             for reaction in reactions
         ],
+        # What the site told you, and how you want to be emailed.
+        "notifications": [
+            {
+                "kind": n.kind,
+                "text": n.text,
+                "url": absolute(n.url) if n.url.startswith("/") else n.url,
+                "count": n.count,
+                "created_at": n.created_at,
+                "updated_at": n.updated_at,
+                "read_at": n.read_at,
+            }
+            for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
+        ],
+        "email_preferences": dict(EmailPreference.objects.filter(user=user).values_list("kind", "frequency")),
         # Readers you muted (they were never told).
         "muted": sorted(Mute.objects.filter(muter=user).values_list("muted__username", flat=True)),
         "mentions": {

@@ -47,7 +47,7 @@ def _require_reason(reason: str, what: str) -> str:
 
 def notify(user, what: str, message: str, comment: Comment | None = None) -> None:
     """Tell a reader what the moderators decided (notifications page, bell, and email as they choose),
-    once the decision commits.  `what`: rejected, removed, warning, ban or lifted."""
+    once the decision commits.  `what`: approved, rejected, removed, warning, ban or lifted."""
     notifications.notify(
         NotificationKind.MODERATION,
         [user],
@@ -97,6 +97,7 @@ def approve(moderator, comment: Comment, reason: str = "") -> Comment:
         if credit:
             trust.credit_approved(comment.author)
         audit.record(moderator, "approve_comment", comment, reason, dismissed_reports=reports)
+        notify(comment.author, "approved", "Your comment is published: a moderator approved it.", comment)
     return comment
 
 

@@ -61,6 +61,10 @@ def test_a_held_reply_tells_no_one_until_it_is_published(alice, bob, thread, roo
     with committed():
         moderation.approve(moderator, held, "Fair comment")
     assert [n.kind for n in notes(alice)] == ["reply"]
+    (outcome,) = notes(bob)  # and its author hears the outcome
+    assert (
+        outcome.kind == "moderation" and outcome.text == "Your comment is published: a moderator approved it."
+    )
 
 
 def test_a_removed_comment_disappears_from_notifications_and_emails(
