@@ -3,6 +3,7 @@ outcome of the comment they just posted.  Used by the discussion template tags a
 
 from django.http import HttpRequest
 
+from accounts.selectors import muted_ids
 from discussions import selectors, services
 from discussions.forms import CommentForm
 from discussions.models import Comment, Thread
@@ -47,6 +48,7 @@ def thread_context(request: HttpRequest, thread: Thread, cursor: str | None = No
         "standing": standing,
         "form": CommentForm(),
         "reacted_ids": page.reacted_ids,
+        "muted_ids": muted_ids(request.user),  # their comments fold away for this reader
         "newest_id": selectors.newest_public_id(thread),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
         "sorts": SORT_LABELS,

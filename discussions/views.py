@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import muted_ids
 from agora.ratelimit import client_ip
 from agora.requests import HtmxRequest
 from discussions import pages, selectors, services
@@ -79,6 +80,7 @@ def conversation(
         "has_earlier_replies": earlier,
         "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
         "standing": services.standing(request.user, comment.thread),
+        "muted_ids": muted_ids(request.user),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
     }
     if request.htmx and after_path is not None:
