@@ -28,10 +28,12 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from agora.snapshots import invalidate_on_change
-        from moderation.models import ModerationPolicy, ModerationRule
+        from moderation.models import ModelVersion, ModerationPolicy, ModerationRule
         from moderation.policy import POLICIES_SNAPSHOT
         from moderation.rules import RULES_SNAPSHOT
+        from moderation.versions import VERSIONS_SNAPSHOT
 
         post_migrate.connect(grant_moderator_permissions, dispatch_uid="moderation_grant_moderator_perms")
         invalidate_on_change(RULES_SNAPSHOT, ModerationRule)
         invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)
+        invalidate_on_change(VERSIONS_SNAPSHOT, ModelVersion)

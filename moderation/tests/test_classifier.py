@@ -59,10 +59,11 @@ def test_artifact_is_committed_small_and_pickle_free():
     assert DEFAULT_ARTIFACT.stat().st_size < 5_000_000
     with zipfile.ZipFile(DEFAULT_ARTIFACT) as archive:
         assert all(name.endswith(".npy") for name in archive.namelist())
+    model = ToxicityModel(DEFAULT_ARTIFACT)
     with np.load(DEFAULT_ARTIFACT, allow_pickle=False) as data:
-        for head in HEADS:
-            assert data[f"{head}__weights"].dtype == np.float32
-            assert data[f"{head}__columns"].dtype == np.uint32
+        for component in model.meta["components"]:
+            assert data[f"{component}__weights"].dtype == np.float32
+            assert data[f"{component}__columns"].dtype == np.uint32
 
 
 def test_model_loads_from_the_artifact():

@@ -11,6 +11,9 @@ from moderation import classifier, evaluation
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_eval.csv"
 REQUIRED_KEYS = {"mean_auc", "auc", "leak", "false_holds", "p50_ms", "p99_ms", "per_second", "baseline"}
+NEW_KEYS = {"heads", "per_source", "operating_point", "mean_auc_columns"}
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
