@@ -124,7 +124,7 @@ def _inputs(normalised: list[str]) -> tuple[np.ndarray, sp.csr_matrix]:
 
 
 def fit_layer(base_logit: np.ndarray, matrix: sp.csr_matrix, labels: np.ndarray) -> SiteLayer:
-    design = sp.hstack([sp.csr_matrix(base_logit.reshape(-1, 1) / BASE_COLUMN_SCALE), matrix], format="csr")
+    design = sp.hstack([sp.csr_matrix(base_logit.reshape(-1, 1) * BASE_COLUMN_SCALE), matrix], format="csr")
     model = LogisticRegression(C=LAYER_C, solver="liblinear", max_iter=500, random_state=0)
     model.fit(design, labels)
     coef = model.coef_.ravel()
@@ -133,7 +133,7 @@ def fit_layer(base_logit: np.ndarray, matrix: sp.csr_matrix, labels: np.ndarray)
     if len(nonzero) > RESIDUAL_COLUMNS:
         nonzero = np.sort(nonzero[np.argsort(-np.abs(residual[nonzero]), kind="stable")[:RESIDUAL_COLUMNS]])
     part = LinearPart(nonzero.astype(np.int64), residual[nonzero].astype(np.float32), 0.0)
-    return SiteLayer(float(coef[0] / BASE_COLUMN_SCALE), float(model.intercept_[0]), part)
+    return SiteLayer(float(coef[0] * BASE_COLUMN_SCALE), float(model.intercept_[0]), part)
 
 
 def _scores(layer: SiteLayer | None, base_logit: np.ndarray, matrix: sp.csr_matrix) -> np.ndarray:
@@ -178,6 +178,8 @@ def _tables(layer: SiteLayer, examples: Examples, base: BaseValidation) -> tuple
         civil_w, toxic_w = np.ones(len(civil)), np.ones(len(toxic))
     else:
         reference = np.isin(base.sources, CIVIL_REFERENCE_SOURCES)
+        if not reference.any():  # a base validation set of other sources: all of it
+            reference = np.ones(len(base.sources), dtype=bool)
         civil = [t for t, y, r in zip(base.texts, base.labels, reference, strict=True) if r and y == 0]
         toxic = [t for t, y, r in zip(base.texts, base.labels, reference, strict=True) if r and y == 1]
         civil_w = _per_source_weights(base.sources[reference & (base.labels == 0)])

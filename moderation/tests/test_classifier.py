@@ -11,6 +11,7 @@ from moderation.classifier import (
     ModelUnavailable,
     ModerationScores,
     ToxicityModel,
+    get_model,
     hold_threshold,
     score,
     score_batch,
@@ -143,3 +144,32 @@ def test_single_comment_latency_is_small():
         timings.append(time.perf_counter() - started)
     # Generous bound for a shared test machine; evaluate_moderation measures the real p50 (about 1 ms).
     assert sorted(timings)[len(timings) // 2] < 0.02
+
+
+@pytest.mark.parametrize("head", ["toxicity", "identity_attack"])
+def test_each_deciding_head_loads_and_has_a_threshold_table(head):
+    model = ToxicityModel(DEFAULT_ARTIFACT)
+    assert head in model.stacked
+    thresholds = model.tables.tables[head]["threshold"]
+    assert len(thresholds) == 1001 and np.all(np.diff(thresholds) <= 0)  # more held, lower threshold
+    assert 0.0 < model.tables.threshold(head, 0.05) < 1.0
+
+
+def test_identity_attack_ranks_hate_against_a_group_above_civil_and_other_abuse():
+    hateful = [
+        "Muslims are vermin and should be deported.",
+        "Immigrants are animals, send them all back where they came from.",
+        "Women are too stupid to be allowed to vote.",
+        "All gay people are disgusting perverts.",
+    ]
+    other = CLEARLY_CIVIL + ["You are a pathetic idiot.", "Shut the fuck up, you loser."]
+    hate_scores = [s.identity_attack for s in score_batch(hateful)]
+    other_scores = [s.identity_attack for s in score_batch(other)]
+    assert min(hate_scores) > max(other_scores)
+
+
+def test_scores_are_calibrated_to_a_news_site_prevalence():
+    """Calibrated to 5 % toxic: civil text scores near 0, clear abuse near 1, thresholds are low."""
+    assert max(s.toxicity for s in score_batch(CLEARLY_CIVIL)) < 0.05
+    assert min(s.toxicity for s in score_batch(CLEARLY_TOXIC[:6])) > 0.5
+    assert get_model().stacked["toxicity"].scale > 0

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from moderation import classifier
+from moderation.normalize import normalize
 from moderation.training.data import holdout_split, read_civil_samples, read_rows
 
 DATA_DIR = Path(settings.BASE_DIR).parent / "shared" / "data" / "moderation"
@@ -53,16 +54,45 @@ def test_hatecheck_reports_accuracy_per_functionality():
     assert sum(row["n"] for row in accuracy.values()) == result["rows"] == 3728
 
 
-def test_civil_comments_positives_mostly_held_on_the_validation_fold():
+def test_civil_comments_positives_half_held_on_the_validation_fold():
+    """At the default target (5 % of civil comments held) about half of Civil Comments' toxic
+    comments are held (it was 90 % at the old hand-set threshold, which held a third of civil ones)."""
     rows = [
         r
         for r in read_rows(DATA_DIR / "civil_comments_toxic_spans.csv.gz")
         if holdout_split(r["text"]) == "val"
     ]
     held = [s.should_hold() for s in classifier.score_batch([r["text"] for r in rows])]
-    assert sum(held) / len(held) >= 0.9
+    assert sum(held) / len(held) >= 0.45
 
 
 def test_civil_samples_do_not_repeat_test_texts():
     test_texts = {r["text"].strip() for r in read_rows(DATA_DIR / "hatecheck_functional_tests.csv.gz")}
     assert not test_texts & {text for text, _ in read_civil_samples()}
+
+
+@pytest.mark.parametrize(
+    ("name", "rows_of"),
+    [
+        ("wikipedia_talk_cat.csv.gz", lambda r: holdout_split(r["text"]) == "val"),  # our validation fold
+        ("unhealthy_comments_ucc_val_test.csv.gz", lambda r: r["split"] == "test"),  # news comments
+    ],
+)
+def test_mean_predicted_toxicity_is_within_a_few_points_of_the_observed_rate(name, rows_of):
+    rows = [r for r in read_rows(DATA_DIR / name) if rows_of(r)]
+    predicted = sum(s.toxicity for s in classifier.score_batch([r["text"] for r in rows])) / len(rows)
+    observed = sum(int(r["label"]) for r in rows) / len(rows)
+    assert abs(predicted - observed) <= 0.03, (predicted, observed)
+
+
+def test_training_data_never_holds_an_evaluate_only_or_test_text():
+    from moderation.training.data import EVALUATE_ONLY_FILES, TEST_ONLY_FILES, letters_and_digits, load_training_data
+
+    never = set()
+    for name in EVALUATE_ONLY_FILES + TEST_ONLY_FILES:
+        never |= {letters_and_digits(normalize(r["text"])) for r in read_rows(DATA_DIR / name)}
+    sources = set()
+    for example in load_training_data(DATA_DIR):
+        sources.add(example.source)
+        assert letters_and_digits(example.text) not in never
+    assert not sources & {"ucc", "sfu", "ethos", "youtoxic"}
