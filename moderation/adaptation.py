@@ -60,7 +60,7 @@ class AdaptationError(Exception):
 
 @dataclass
 class Examples:
-    texts: list[str]  # normalised
+    texts: list[str]  # as written
     labels: np.ndarray
     origins: dict[str, int]  # how many came from each place
 
@@ -70,7 +70,7 @@ class Examples:
 
 @dataclass
 class BaseValidation:
-    texts: list[str]  # normalised
+    texts: list[str]  # as written
     labels: np.ndarray
     sources: np.ndarray
 
@@ -86,7 +86,7 @@ def site_examples() -> Examples:
         (body, int(action == ModerationDecision.Action.REJECT)) for body, action in decided if body.strip()
     ]
     imported = list(HistoryExample.objects.values_list("text", "label"))
-    texts = [normalize(text) for text, _ in rows + imported]
+    texts = [text for text, _ in rows + imported]
     labels = np.array([label for _, label in rows + imported], dtype=np.int8)
     return Examples(texts, labels, {"moderator_decisions": len(rows), "imported_history": len(imported)})
 
@@ -116,11 +116,11 @@ def load_base_validation(data_dir: Path | None = None) -> BaseValidation:
     )
 
 
-def _inputs(normalised: list[str]) -> tuple[np.ndarray, sp.csr_matrix]:
-    """The base toxicity logit and the hashed features of normalised texts."""
+def _inputs(texts: list[str]) -> tuple[np.ndarray, sp.csr_matrix]:
+    """The base toxicity logit and the hashed features of the normalised texts."""
     model = classifier.get_model()
-    matrix = model.features(normalised)
-    return model.head_logits(model.component_scores(normalised, matrix))["toxicity"], matrix
+    matrix = model.features([normalize(text) for text in texts])
+    return model.head_logits(model.component_scores(texts, matrix))["toxicity"], matrix
 
 
 def fit_layer(base_logit: np.ndarray, matrix: sp.csr_matrix, labels: np.ndarray) -> SiteLayer:
@@ -160,7 +160,7 @@ def _recent_published() -> list[str]:
         .order_by("-created_at")
         .values_list("body", flat=True)[:RECENT_COMMENTS]
     )
-    return [normalize(body) for body in bodies if body.strip()]
+    return [body for body in bodies if body.strip()]
 
 
 def _tables(layer: SiteLayer, examples: Examples, base: BaseValidation) -> tuple[dict, str]:

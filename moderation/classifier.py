@@ -300,9 +300,8 @@ class ToxicityModel:
 
     def predict_proba(self, texts: Sequence[str], layer: SiteLayer | None = None) -> np.ndarray:
         """Probabilities, shape (n, len(HEADS)), for raw (not yet normalised) texts."""
-        normalised = [normalize(text) for text in texts]
-        matrix = self.features(normalised)
-        components = self.component_scores(normalised, matrix)
+        matrix = self.features([normalize(text) for text in texts])
+        components = self.component_scores(texts, matrix)
         logits = self.head_logits(components)
         if layer is not None:
             logits["toxicity"] = apply_layer(layer, logits["toxicity"], matrix)

@@ -6,12 +6,12 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from discussions import services as comments
 from moderation import adaptation, classifier, policy, services, versions
 from moderation.adaptation import AdaptationError, BaseValidation, Examples
 from moderation.models import AuditEntry, HistoryExample, ModelVersion
-from moderation.normalize import normalize
 from moderation.tests.test_classifier import CLEARLY_CIVIL, CLEARLY_TOXIC
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +40,13 @@ def spam_site() -> Examples:
     adverts = [f"Great deals on {p} at {s}, visit today" for p, s in itertools.product(PRODUCTS, SHOPS)]
     adverts += [f"{insult} number {n}" for insult, n in itertools.product(INSULTS, range(3))]
     civil = [f"{o} {t} plan number {n}" for o, t, n in itertools.product(OPINIONS, TOPICS, range(5))]
-    texts = [normalize(t) for t in adverts + civil]
+    texts = adverts + civil
     labels = np.array([1] * len(adverts) + [0] * len(civil), dtype=np.int8)
     return Examples(texts, labels, {"imported_history": len(texts)})
 
 
 def base_validation() -> BaseValidation:
-    texts = [normalize(t) for t in CLEARLY_TOXIC + CLEARLY_CIVIL]
+    texts = CLEARLY_TOXIC + CLEARLY_CIVIL
     labels = np.array([1] * len(CLEARLY_TOXIC) + [0] * len(CLEARLY_CIVIL), dtype=np.int8)
     return BaseValidation(texts, labels, np.array(["tests"] * len(texts)))
 
@@ -73,7 +73,7 @@ def test_adaptation_is_refused_when_it_hurts_the_base_validation_sets():
     insults = [f"{t} {n}" for t, n in itertools.product(CLEARLY_TOXIC, range(8))]
     civil = [f"{t} {n}" for t, n in itertools.product(CLEARLY_CIVIL, range(6))]
     upside_down = Examples(
-        [normalize(t) for t in insults + civil],
+        insults + civil,
         np.array([0] * len(insults) + [1] * len(civil), dtype=np.int8),
         {"imported_history": len(insults) + len(civil)},
     )
@@ -86,7 +86,7 @@ def test_adaptation_is_refused_when_it_hurts_the_base_validation_sets():
 
 
 def test_adaptation_needs_enough_decisions_of_both_kinds(settings):
-    few = Examples([normalize("a civil comment")] * 5, np.zeros(5, dtype=np.int8), {})
+    few = Examples(["a civil comment"] * 5, np.zeros(5, dtype=np.int8), {})
     with pytest.raises(AdaptationError, match="not enough of the site's own decisions"):
         adaptation.adapt(examples=few, base=base_validation())
     assert adaptation.scheduled_adaptation().startswith("not adapted: not enough")
@@ -132,7 +132,7 @@ def test_moderator_decisions_are_labelled_examples(newcomer, moderator, thread):
     services.approve(moderator, kept)
     examples = adaptation.site_examples()
     found = dict(zip(examples.texts, examples.labels.tolist(), strict=True))
-    assert found == {normalize("You are a worthless idiot."): 1, normalize("Thanks for the story about the harbour."): 0}
+    assert found == {"You are a worthless idiot.": 1, "Thanks for the story about the harbour.": 0}
     assert examples.origins == {"moderator_decisions": 2, "imported_history": 0}
 
 
@@ -194,3 +194,31 @@ def test_import_refuses_files_it_cannot_use(tmp_path, content, message):
     with pytest.raises(CommandError, match="not found"):
         run_import(tmp_path / "absent.csv")
     assert HistoryExample.objects.count() == 0
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_expected_rates_and_versions_and_rolls_back(client, moderator):
+    adopted = adaptation.adapt(examples=spam_site(), base=base_validation())
+    client.force_login(moderator)
+    page = client.get(reverse("moderation:dashboard")).text
+    expected = policy.site_thresholds().expected
+    assert "Policy: hold at most <strong>5%</strong> of civil comments" in page
+    assert f"<strong>{round(expected['false_holds'] * 100)}%</strong> of civil comments held" in page
+    assert f"<strong>{round(expected['leak'] * 100)}%</strong> of toxic comments published" in page
+    assert f"<th scope=\"row\">{adopted.pk} <strong>(running)</strong></th>" in page
+    base = versions.base_version()
+    assert page.count("Run this version again") == 1  # the shipped model; the running one has none
+    response = client.post(reverse("moderation:activate-model", args=[base.pk]), {"reason": "test"})
+    assert response.status_code == 302
+    assert versions.current().version_id == base.pk
+    assert AuditEntry.objects.filter(action="rollback_model", reason="test").exists()
+
+
+def test_only_moderators_roll_back(client, alice):
+    base = versions.base_version()
+    adaptation.adapt(examples=spam_site(), base=base_validation())
+    client.force_login(alice)
+    client.post(reverse("moderation:activate-model", args=[base.pk]))
+    assert versions.current().version_id != base.pk

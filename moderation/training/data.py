@@ -104,6 +104,7 @@ class Example:
     split: str  # "train" or "val"
     # Per head: 1/0 where the source labels that meaning; absent = unknown (not used for that head).
     labels: dict[str, int] = field(default_factory=dict)
+    raw: str = ""  # the text as written (alt-profanity-check's vocabulary reads it so)
 
     @property
     def label(self) -> int | None:
@@ -177,7 +178,7 @@ class _Collector:
             return
         normalised = normalize(text)
         if normalised:
-            self.examples.append(Example(normalised, source, split, labels))
+            self.examples.append(Example(normalised, source, split, labels, text))
 
 
 def _clean(**labels: int) -> dict[str, int]:

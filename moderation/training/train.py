@@ -105,7 +105,7 @@ class TrainingConfig:
     C: float = 1.0
     category_C: float = 1.0
     nb_alpha: float = 1.0
-    columns: int = 120_000  # kept per component (largest weights), to keep the artifact small
+    columns: int = 300_000  # kept per component (largest weights), to keep the artifact small
     category_columns: int = 30_000
     # Share of comments on an ordinary news site that are toxic / attack a group (calibration).
     prevalence: dict[str, float] = field(default_factory=lambda: {"toxicity": 0.05, "identity_attack": 0.01})
@@ -409,7 +409,7 @@ def train_model(
     vocabulary = read_profanity_check()
     val_matrix = matrix[rows.is_val]
     inputs = {name: linear_scores(val_matrix, component) for name, component in components.items()}
-    val_texts = [text for text, val in zip(texts, rows.is_val, strict=True) if val]
+    val_texts = [ex.raw for ex, val in zip(examples, rows.is_val, strict=True) if val]
     inputs[VOCABULARY] = VocabularyScorer(
         vocabulary.tokens, vocabulary.idf, vocabulary.weights, vocabulary.bias
     ).decision_function(val_texts)
