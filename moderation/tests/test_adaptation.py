@@ -68,21 +68,34 @@ def test_adaptation_is_adopted_when_it_helps_and_the_pipeline_uses_it(alice, thr
     assert ModelVersion.objects.filter(trigger=ModelVersion.Trigger.BASE, adopted=True).count() == 1
 
 
-def test_adaptation_is_refused_when_it_hurts_the_base_validation_sets():
-    """Moderators who approve insults and take down civil comments: it must not be learnt."""
+def upside_down_site() -> Examples:
+    """Moderators who approve insults and take down civil comments."""
     insults = [f"{t} {n}" for t, n in itertools.product(CLEARLY_TOXIC, range(8))]
     civil = [f"{t} {n}" for t, n in itertools.product(CLEARLY_CIVIL, range(6))]
-    upside_down = Examples(
+    return Examples(
         insults + civil,
         np.array([0] * len(insults) + [1] * len(civil), dtype=np.int8),
         {"imported_history": len(insults) + len(civil)},
     )
-    version = adaptation.adapt(examples=upside_down, base=base_validation())
+
+
+def test_adaptation_is_refused_when_it_hurts_the_base_validation_sets(monkeypatch):
+    monkeypatch.setattr(adaptation, "SHARES", (1.0,))  # the whole layer, or nothing
+    version = adaptation.adapt(examples=upside_down_site(), base=base_validation())
     assert not version.adopted and not version.is_active
-    assert version.note.startswith("refused")
+    assert version.note.startswith("refused: it loses")
     assert version.figures["base_validation_auc"]["worst_loss"] > adaptation.MAX_BASE_LOSS
     assert versions.current().layer is None
     assert AuditEntry.objects.filter(action="refuse_model").exists()
+
+
+def test_a_layer_kept_close_to_the_base_model_is_refused_when_it_does_not_help():
+    """Moved only an eighth of the way, the upside-down layer no longer hurts the base sets, and it no
+    longer beats the running model on the site's held-out decisions either."""
+    version = adaptation.adapt(examples=upside_down_site(), base=base_validation())
+    assert not version.adopted
+    assert version.note.startswith("refused: held-out AUC")
+    assert versions.current().layer is None
 
 
 def test_adaptation_needs_enough_decisions_of_both_kinds(settings):

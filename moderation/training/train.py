@@ -177,7 +177,7 @@ def source_balanced(sources: np.ndarray, labels: np.ndarray, source_weights: dic
     )
 
 
-def _nb_ratios(matrix: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, alpha: float) -> np.ndarray:
+def nb_ratios(matrix: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, alpha: float) -> np.ndarray:
     """Naive-Bayes log-count ratios per column from weighted presence counts (NB-SVM, Wang & Manning)."""
     present = matrix.copy()
     present.data[:] = 1.0
@@ -190,7 +190,7 @@ def fit_linear(
     matrix: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, C: float, nb_alpha: float, keep: int
 ) -> LinearComponent:
     """NB-scaled logistic regression; the largest ``keep`` weights, unscaled, and the bias."""
-    ratios = _nb_ratios(matrix, labels, weights, nb_alpha)
+    ratios = nb_ratios(matrix, labels, weights, nb_alpha)
     model = LogisticRegression(C=C, solver="liblinear", max_iter=500, random_state=SEED)
     model.fit(matrix @ sp.diags(ratios), labels, sample_weight=weights)
     coef = (model.coef_.ravel() * ratios).astype(np.float32)  # x.(r*w) == (x*r).w
