@@ -12,7 +12,8 @@ what this site's moderators do differently). A fixed fifth of the examples (by a
 held out. The layer is moved only part of the way from the base model when needed: the boldest of
 ``SHARES`` that loses at most ``MAX_BASE_LOSS`` AUC on each source of the base model's validation
 sets (the public data sets, read from ``MODERATION_BASE_DATA_DIR``); it is **adopted** only when its
-AUC on the held-out decisions then beats the running model's. Adopted or not, the fitting is recorded as a ``ModelVersion``
+AUC on the held-out decisions then beats the running model's. Adopted or not, the fitting is recorded
+as a ``ModelVersion``
 with its counts and figures. The threshold tables of an adopted version come from the site's own
 examples and recently published comments once there are enough of them
 (``MODERATION_SITE_MIN_CIVIL`` civil and ``MODERATION_SITE_MIN_TOXIC`` toxic), else from the base
@@ -133,7 +134,9 @@ def fit_layer(base_logit: np.ndarray, matrix: sp.csr_matrix, labels: np.ndarray)
     positives = float(labels.sum())
     weights = np.where(labels == 1, (len(labels) - positives) / positives, 1.0)
     ratios = nb_ratios(matrix, labels, weights, 1.0)
-    design = sp.hstack([sp.csr_matrix(base_logit.reshape(-1, 1) * BASE_COLUMN_SCALE), matrix @ sp.diags(ratios)])
+    design = sp.hstack(
+        [sp.csr_matrix(base_logit.reshape(-1, 1) * BASE_COLUMN_SCALE), matrix @ sp.diags(ratios)]
+    )
     model = LogisticRegression(C=LAYER_C, solver="liblinear", max_iter=500, random_state=0)
     model.fit(design.tocsr(), labels, sample_weight=weights)
     coef = model.coef_.ravel()
@@ -161,7 +164,9 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return values.get("site")
 
 
-def _base_check(candidates: list[SiteLayer], running: SiteLayer | None, base: BaseValidation) -> tuple[int, dict]:
+def _base_check(
+    candidates: list[SiteLayer], running: SiteLayer | None, base: BaseValidation
+) -> tuple[int, dict]:
     """The first candidate (boldest first) that loses at most MAX_BASE_LOSS AUC on every base validation
     source against the running model (-1: none), and the figures of the one judged."""
     logit, matrix = _inputs(base.texts)
@@ -262,7 +267,10 @@ def adapt(
     }
     adopted = (site["after"] or 0.0) > (site["before"] or 0.0) and chosen >= 0
     if adopted:
-        note = f"adopted: held-out AUC {site['before']} → {site['after']}, base loss at most {check['worst_loss']}"
+        note = (
+            f"adopted: held-out AUC {site['before']} → {site['after']}, "
+            f"base loss at most {check['worst_loss']} (layer share {check['layer_share']})"
+        )
     elif check["worst_loss"] > MAX_BASE_LOSS:
         note = (
             f"refused: it loses {check['worst_loss']} AUC on a base validation set (at most {MAX_BASE_LOSS})"

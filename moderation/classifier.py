@@ -220,7 +220,8 @@ class _Compact:
 def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     if not path.is_file():
         raise ModelUnavailable(
-            f"moderation model artifact not found: {path} (build it with `python manage.py train_moderation_model`)"
+            f"moderation model artifact not found: {path} "
+            "(build it with `python manage.py train_moderation_model`)"
         )
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -281,22 +282,21 @@ class ToxicityModel:
     def features(self, normalised_texts: Sequence[str]) -> sp.csr_matrix:
         return self.featurizer.transform(normalised_texts)
 
-    def component_scores(
-        self, normalised_texts: Sequence[str], matrix: sp.csr_matrix
-    ) -> dict[str, np.ndarray]:
+    def component_scores(self, raw_texts: Sequence[str], matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+        """Each component's logit; ``matrix``: the hashed features of the normalised texts (the
+        vocabulary component reads the texts as written, as alt-profanity-check does)."""
         linear = self._linear.scores(matrix)
         found = {name: linear[:, j] for j, name in enumerate(self._linear.names)}
-        found[VOCABULARY] = self.vocabulary.decision_function(normalised_texts)
+        found[VOCABULARY] = self.vocabulary.decision_function(raw_texts)
         return found
 
     def head_logits(self, components: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The calibrated logit of each deciding head."""
-        return {
-            head: spec.scale
-            * sum(w * components[name] for name, w in zip(spec.inputs, spec.weights, strict=True))
-            + spec.intercept
-            for head, spec in self.stacked.items()
-        }
+        logits = {}
+        for head, spec in self.stacked.items():
+            inputs = np.column_stack([components[name] for name in spec.inputs])
+            logits[head] = spec.scale * (inputs @ np.array(spec.weights)) + spec.intercept
+        return logits
 
     def predict_proba(self, texts: Sequence[str], layer: SiteLayer | None = None) -> np.ndarray:
         """Probabilities, shape (n, len(HEADS)), for raw (not yet normalised) texts."""

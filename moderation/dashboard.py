@@ -140,7 +140,7 @@ def model_figures() -> ModelFigures | None:
         return None
     site = policy.site_thresholds()
     return ModelFigures(
-        running=ModelVersion.objects.filter(pk=running.version_id).first(),
+        running=ModelVersion.objects.filter(pk=running.version_id).first() if running.version_id else None,
         thresholds_from=running.tables_from,
         target=site.target,
         hold=site.hold,

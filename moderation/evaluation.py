@@ -205,7 +205,7 @@ def _rate(values: np.ndarray) -> float | None:
     return round(float(np.mean(values)), 4) if len(values) else None
 
 
-def _timings(
+def measure_speed(
     single: Callable[[str], object], batch: Callable[[list[str]], object], texts: list[str], samples: int
 ) -> dict:
     """Single-comment latency percentiles and batch throughput, on one thread."""
@@ -358,7 +358,7 @@ def evaluate_ours(
         return model.score_batch([text], layer)
 
     result.update(
-        _timings(single, lambda texts: model.score_batch(texts, layer), data.texts, latency_samples)
+        measure_speed(single, lambda texts: model.score_batch(texts, layer), data.texts, latency_samples)
     )
     return result
 
@@ -379,5 +379,5 @@ def evaluate_baseline(data: EvalData, latency_samples: int, predict_prob=None) -
     probabilities = np.asarray(predict_prob(data.texts), dtype=np.float64)
     point = OperatingPoint({"toxicity": BASELINE_THRESHOLD}, "its predict()")
     result = figures(data, {"toxicity": probabilities, data.label_head: probabilities}, point)
-    result.update(_timings(lambda text: predict_prob([text]), predict_prob, data.texts, latency_samples))
+    result.update(measure_speed(lambda text: predict_prob([text]), predict_prob, data.texts, latency_samples))
     return result

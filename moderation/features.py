@@ -113,7 +113,7 @@ class VocabularyScorer:
         self.bias = float(bias)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        indptr, indices = [0], []
+        indptr, indices = [0], list[int]()
         for text in texts:
             found = [self.index.get(t) for t in VOCABULARY_TOKEN_PATTERN.findall(text.lower())]
             indices.extend(i for i in found if i is not None)

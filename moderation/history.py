@@ -25,7 +25,7 @@ from moderation.models import HistoryExample
 
 MAX_ERRORS = 20
 LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
-SECTION_MAX = HistoryExample._meta.get_field("section").max_length
+SECTION_MAX = HistoryExample._meta.get_field("section").max_length or 100
 
 
 class HistoryError(ValueError):

@@ -10,8 +10,8 @@ to an edit.
 A draft is nudged when the model's toxicity reaches the nudge threshold, the one that would nudge
 ``MODERATION_NUDGE_TARGET`` (default 5 %) of civil drafts (moderation.policy's tables;
 ``MODERATION_NUDGE_THRESHOLD`` may fix it instead), or the thread's hold threshold when that is
-lower (sensitive stories), and no banned phrase already makes the pipeline reject it.  The site's forms, the embed
-and API clients that check first (``POST …/comments/check``) pass a `Draft` to
+lower (sensitive stories), and no banned phrase already makes the pipeline reject it.  The site's
+forms, the embed and API clients that check first (``POST …/comments/check``) pass a `Draft` to
 `discussions.services.post_comment`, which hands it to the pipeline; clients that do not check post
 exactly as before.
 """

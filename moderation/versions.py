@@ -49,7 +49,7 @@ def _build() -> _Active | None:
     version = ModelVersion.objects.filter(is_active=True).first()
     if version is None:
         return None
-    layer = SiteLayer.from_bytes(version.layer) if version.layer else None
+    layer = SiteLayer.from_bytes(bytes(version.layer)) if version.layer else None
     tables = ThresholdTables.from_json(version.tables) if version.tables else None
     return _Active(version.pk, version.artifact, layer, tables)
 

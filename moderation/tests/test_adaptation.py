@@ -1,4 +1,4 @@
-"""Site adaptation: history import, adapting to a site's decisions (adopted or refused), versions, rollback."""
+"""Site adaptation: history import, adapting to a site's decisions (adopted or refused), rollback."""
 
 import itertools
 from io import StringIO
@@ -20,8 +20,15 @@ PRODUCTS = ["watches", "sunglasses", "handbags", "sneakers", "phones", "perfume"
 SHOPS = ["megadeals", "bestprice", "shopnow", "cheapstore", "dealhub"]
 TOPICS = ["budget", "bridge", "school board", "harbour", "library", "election", "bus route", "park"]
 # Heated but civil: the base model scores these a little above the adverts.
-OPINIONS = ["What a terrible decision about the", "I hate how the coverage ignores the", "Damn good reporting on the"]
-INSULTS = [f"You are a {a} {n}" for a, n in itertools.product(["stupid", "pathetic", "dumb"], ["moron", "loser", "clown"])]
+OPINIONS = [
+    "What a terrible decision about the",
+    "I hate how the coverage ignores the",
+    "Damn good reporting on the",
+]
+INSULTS = [
+    f"You are a {a} {n}"
+    for a, n in itertools.product(["stupid", "pathetic", "dumb"], ["moron", "loser", "clown"])
+]
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +69,9 @@ def test_adaptation_is_adopted_when_it_helps_and_the_pipeline_uses_it(alice, thr
     assert version.counts["fitted_on"] + version.counts["held_out"] == len(spam_site())
     assert versions.current().version_id == version.pk
     assert versions.score(advert).toxicity > before
-    assert comments.post_comment(alice, thread, "Great deals on phones at dealhub, visit today").status == "held"
+    assert (
+        comments.post_comment(alice, thread, "Great deals on phones at dealhub, visit today").status == "held"
+    )
     assert AuditEntry.objects.filter(action="adopt_model").exists()
     # A base version was recorded too, so the site can go back to the shipped model.
     assert ModelVersion.objects.filter(trigger=ModelVersion.Trigger.BASE, adopted=True).count() == 1
@@ -122,7 +131,9 @@ def test_rollback_makes_the_shipped_model_run_again(moderator):
 
 
 def test_rollback_needs_a_moderator_and_an_adopted_version(alice, moderator):
-    refused = ModelVersion.objects.create(trigger="manual", artifact=classifier.get_model().digest, adopted=False)
+    refused = ModelVersion.objects.create(
+        trigger="manual", artifact=classifier.get_model().digest, adopted=False
+    )
     with pytest.raises(versions.VersionError, match="Only moderators"):
         versions.rollback(alice, versions.base_version())
     with pytest.raises(versions.VersionError, match="adopted"):
@@ -135,7 +146,9 @@ def test_site_thresholds_come_from_the_site_once_it_has_enough(settings):
     version = adaptation.adapt(examples=spam_site(), base=base_validation())
     assert version.counts["thresholds_from"] == "site decisions"
     assert versions.current().tables_from == "site decisions"
-    assert policy.site_thresholds().hold == pytest.approx(versions.current().tables.for_target(0.05)["toxicity"])
+    assert policy.site_thresholds().hold == pytest.approx(
+        versions.current().tables.for_target(0.05)["toxicity"]
+    )
 
 
 def test_moderator_decisions_are_labelled_examples(newcomer, moderator, thread):
@@ -220,7 +233,7 @@ def test_dashboard_shows_expected_rates_and_versions_and_rolls_back(client, mode
     assert "Policy: hold at most <strong>5%</strong> of civil comments" in page
     assert f"<strong>{round(expected['false_holds'] * 100)}%</strong> of civil comments held" in page
     assert f"<strong>{round(expected['leak'] * 100)}%</strong> of toxic comments published" in page
-    assert f"<th scope=\"row\">{adopted.pk} <strong>(running)</strong></th>" in page
+    assert f'<th scope="row">{adopted.pk} <strong>(running)</strong></th>' in page
     base = versions.base_version()
     assert page.count("Run this version again") == 1  # the shipped model; the running one has none
     response = client.post(reverse("moderation:activate-model", args=[base.pk]), {"reason": "test"})

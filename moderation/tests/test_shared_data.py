@@ -86,7 +86,12 @@ def test_mean_predicted_toxicity_is_within_a_few_points_of_the_observed_rate(nam
 
 
 def test_training_data_never_holds_an_evaluate_only_or_test_text():
-    from moderation.training.data import EVALUATE_ONLY_FILES, TEST_ONLY_FILES, letters_and_digits, load_training_data
+    from moderation.training.data import (
+        EVALUATE_ONLY_FILES,
+        TEST_ONLY_FILES,
+        letters_and_digits,
+        load_training_data,
+    )
 
     never = set()
     for name in EVALUATE_ONLY_FILES + TEST_ONLY_FILES:

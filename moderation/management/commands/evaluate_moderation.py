@@ -159,7 +159,7 @@ class Command(BaseCommand):
                 imported = import_history(options["simulate_site"])
                 invalidate(versions.VERSIONS_SNAPSHOT)
                 version = adaptation.adapt(base=base)
-                layer = SiteLayer.from_bytes(version.layer)
+                layer = SiteLayer.from_bytes(bytes(version.layer or b""))
                 tables = ThresholdTables.from_json(version.tables) if version.tables else None
                 outcome = {
                     "history": str(options["simulate_site"]),
@@ -217,7 +217,8 @@ class Command(BaseCommand):
             for when in ("before", "after"):
                 row = sim[when]
                 out(
-                    f"  {when:6s} AUC {_fmt(row['auc'])} leak {_fmt(row['leak'])} false holds {_fmt(row['false_holds'])}"
+                    f"  {when:6s} AUC {_fmt(row['auc'])} leak {_fmt(row['leak'])} "
+                    f"false holds {_fmt(row['false_holds'])}"
                 )
         if "functionality_accuracy" in result:
             out("Accuracy per functionality (ours / baseline):")

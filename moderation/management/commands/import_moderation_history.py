@@ -26,6 +26,7 @@ class Command(BaseCommand):
         except HistoryError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"Imported {imported.rows} decisions ({imported.taken_down} taken down) as batch “{imported.batch}”. "
+            f"Imported {imported.rows} decisions ({imported.taken_down} taken down) "
+            f"as batch “{imported.batch}”. "
             "Run `manage.py adapt_moderation_model` to learn from them."
         )
