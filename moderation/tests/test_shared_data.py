@@ -14,7 +14,10 @@ from moderation.training.data import holdout_split, read_civil_samples, read_row
 
 DATA_DIR = Path(settings.BASE_DIR).parent / "shared" / "data" / "moderation"
 
-pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"moderation data not found at {DATA_DIR}")
+pytestmark = [
+    pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"moderation data not found at {DATA_DIR}"),
+    pytest.mark.django_db,
+]
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +104,34 @@ def test_training_data_never_holds_an_evaluate_only_or_test_text():
         sources.add(example.source)
         assert letters_and_digits(example.text) not in never
     assert not sources & {"ucc", "sfu", "ethos", "youtoxic"}
+
+
+def test_simulated_site_is_measured_in_a_scratch_database(tmp_path):
+    from moderation.models import HistoryExample, ModelVersion
+
+    history = tmp_path / "history.csv"
+    rows = [r for r in read_rows(DATA_DIR / "unhealthy_comments_ucc_val_test.csv.gz") if r["split"] == "val"]
+    with history.open("w", encoding="utf-8", newline="") as out:
+        import csv
+
+        writer = csv.writer(out)
+        writer.writerow(["text", "label"])
+        writer.writerows((r["text"], r["label"]) for r in rows[:1500])
+    out = StringIO()
+    call_command(
+        "evaluate_moderation",
+        "--data",
+        str(DATA_DIR / "sfu_constructiveness_toxicity_globe_and_mail.csv.gz"),
+        "--simulate-site",
+        str(history),
+        "--json",
+        "--no-baseline",
+        "--latency-samples",
+        "20",
+        stdout=out,
+    )
+    simulation = json.loads(out.getvalue())["simulation"]
+    assert simulation["imported"] == 1500
+    assert {"before", "after", "auc_gain", "note", "checks"} <= set(simulation)
+    assert simulation["note"].startswith(("adopted", "refused"))
+    assert not HistoryExample.objects.exists() and not ModelVersion.objects.exists()
