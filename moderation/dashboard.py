@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discussions.models import Comment
-from moderation import policy, queues, selectors, versions
+from moderation import classifier, policy, queues, selectors, versions
 from moderation.classifier import ModelUnavailable
 from moderation.models import AuditEntry, ModelVersion, ModerationDecision, Report
 from moderation.nudge import nudge_stats, nudge_threshold
@@ -135,20 +135,23 @@ def model_figures() -> ModelFigures | None:
     """Expected false holds and leak at the site's settings, and the model versions with their figures."""
     try:
         running = versions.current()
-        digest = versions.base_version().artifact
     except ModelUnavailable:
         return None
     site = policy.site_thresholds()
+    shown = list(ModelVersion.objects.select_related("created_by")[:VERSIONS_SHOWN])
+    active = next((v for v in shown if v.pk == running.version_id), None)
+    if active is None and running.version_id:
+        active = ModelVersion.objects.filter(pk=running.version_id).first()
     return ModelFigures(
-        running=ModelVersion.objects.filter(pk=running.version_id).first() if running.version_id else None,
+        running=active,
         thresholds_from=running.tables_from,
         target=site.target,
         hold=site.hold,
         identity_hold=site.identity_hold,
         nudge=nudge_threshold(site.hold),
         expected=site.expected,
-        versions=list(ModelVersion.objects.select_related("created_by")[:VERSIONS_SHOWN]),
-        digest=digest,
+        versions=shown,
+        digest=classifier.get_model().digest,
     )
 
 

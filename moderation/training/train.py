@@ -105,7 +105,7 @@ class TrainingConfig:
     C: float = 1.0
     category_C: float = 1.0
     nb_alpha: float = 1.0
-    columns: int = 300_000  # kept per component (largest weights), to keep the artifact small
+    columns: int = 120_000  # kept per component (largest weights), to keep the artifact small
     category_columns: int = 30_000
     # Share of comments on an ordinary news site that are toxic / attack a group (calibration).
     prevalence: dict[str, float] = field(default_factory=lambda: {"toxicity": 0.05, "identity_attack": 0.01})
