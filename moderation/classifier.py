@@ -47,7 +47,6 @@ ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_ARTIFACT = ARTIFACT_DIR / "toxicity_linear.npz"
 HEADS = ("toxicity", "insult", "identity_attack", "obscene", "threat")
 DECIDING_HEADS = ("toxicity", "identity_attack")  # the policy holds on either
-CATEGORY_HEADS = ("insult", "obscene", "threat")  # name the kind of problem only
 VOCABULARY = "vocabulary"
 ARTIFACT_FORMAT = 2
 TABLE_STEPS = 1000  # threshold tables: one row per 0.1 % of civil comments held
@@ -277,7 +276,6 @@ class ToxicityModel:
                 for head in DECIDING_HEADS
             }
         )
-        self.default_threshold = self.tables.for_target(DEFAULT_TARGET)["toxicity"]
 
     def features(self, normalised_texts: Sequence[str]) -> sp.csr_matrix:
         return self.featurizer.transform(normalised_texts)

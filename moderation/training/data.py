@@ -45,7 +45,6 @@ import io
 import re
 import sys
 import zlib
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,15 +233,3 @@ def load_training_data(data_dir: Path) -> list[Example]:
     for text, split in read_civil_samples():
         collect.add(text, "agora_civil", split, _clean(toxicity=0, identity_attack=0))
     return collect.examples
-
-
-def describe(examples: list[Example], head: str = "toxicity") -> str:
-    counts = Counter((ex.source, ex.split, ex.labels[head]) for ex in examples if head in ex.labels)
-    lines = []
-    for source in sorted({source for source, _, _ in counts}):
-        parts = [
-            f"{split} {counts[(source, split, 1)]}+/{counts[(source, split, 0)]}-"
-            for split in ("train", "val")
-        ]
-        lines.append(f"  {source:16s} " + ", ".join(parts))
-    return "\n".join(lines)

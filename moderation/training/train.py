@@ -219,8 +219,7 @@ class Rows:
         self.sources = np.array([ex.source for ex in examples])
         self.is_val = np.array([ex.split == "val" for ex in examples])
         self.labels = {
-            head: np.array([ex.labels.get(head, -1) for ex in examples], dtype=np.int8)
-            for head in (*HEADS, "toxicity")
+            head: np.array([ex.labels.get(head, -1) for ex in examples], dtype=np.int8) for head in HEADS
         }
 
     def select(self, head: str, sources: tuple[str, ...], val: bool) -> np.ndarray:
