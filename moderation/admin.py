@@ -78,7 +78,7 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
             request.user,
             "change_moderation_policy" if change else "add_moderation_policy",
             obj,
-            target=obj.hold_target,
+            hold_target=obj.hold_target,
             hold=obj.hold_threshold,
             reject=obj.reject_threshold,
             sensitive=obj.sensitive,
