@@ -66,7 +66,7 @@ class ModerationRuleAdmin(admin.ModelAdmin):
 
 @admin.register(ModerationPolicy)
 class ModerationPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "hold_threshold", "reject_threshold", "sensitive", "updated_at"]
+    list_display = ["__str__", "hold_target", "hold_threshold", "reject_threshold", "sensitive", "updated_at"]
     list_filter = ["sensitive"]
     autocomplete_fields = ["article"]
     search_fields = ["section__name", "article__headline", "note"]
@@ -77,6 +77,7 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
             request.user,
             "change_moderation_policy" if change else "add_moderation_policy",
             obj,
+            hold_target=obj.hold_target,
             hold=obj.hold_threshold,
             reject=obj.reject_threshold,
             sensitive=obj.sensitive,

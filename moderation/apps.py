@@ -35,14 +35,16 @@ class ModerationConfig(AppConfig):
         from articles.signals import demo_loaded
         from moderation import bans
         from moderation.demo import add_to_demo
-        from moderation.models import ModerationPolicy, ModerationRule
+        from moderation.models import ModelVersion, ModerationPolicy, ModerationRule
         from moderation.policy import POLICIES_SNAPSHOT
         from moderation.rules import RULES_SNAPSHOT
+        from moderation.versions import VERSIONS_SNAPSHOT
 
         post_migrate.connect(grant_moderator_permissions, dispatch_uid="moderation_grant_moderator_perms")
         demo_loaded.connect(add_to_demo, dispatch_uid="moderation_demo_community")
         invalidate_on_change(RULES_SNAPSHOT, ModerationRule)
         invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)
+        invalidate_on_change(VERSIONS_SNAPSHOT, ModelVersion)
         account_erasing.connect(bans.keep_bans_of_erased_account, dispatch_uid="moderation_keep_bans")
         post_save.connect(
             bans.ban_new_account_of_banned_address,

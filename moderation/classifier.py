@@ -1,29 +1,36 @@
-"""Toxicity scores for reader comments, from a small linear model shipped in ``moderation/artifacts``.
+"""Moderation scores for reader comments, from a small model shipped in ``moderation/artifacts``.
 
 Usage::
 
     from moderation.classifier import score, score_batch, hold_threshold
 
     scores = score("You are a complete idiot.")
-    scores.toxicity          # 0..1, probability-like
-    scores.should_hold()     # toxicity >= the configured hold threshold
+    scores.toxicity          # probability that a comment on an ordinary news site is toxic
+    scores.identity_attack   # probability that it attacks a group of people
+    scores.should_hold()     # toxicity >= the site's hold threshold
 
-The model is loaded on first use (about 10 ms) and then kept per process. It is a set of logistic
-regressions over hashed word and character n-grams (see ``features.py``) of the normalised text
-(see ``normalize.py``), one head for ``toxicity`` and one for each category the training data labels.
-The artifact is a plain ``.npz`` (no pickle): for each head the hashed columns it uses, their float32
-weights and a bias, plus a JSON ``meta`` record with the feature settings, the normaliser version, the
-hold threshold and the validation figures of the training run. Rebuild it with
-``python manage.py train_moderation_model``.
+Two heads decide, each with one meaning: ``toxicity`` (insults, attacks on a participant, obscenity,
+threats) and ``identity_attack`` (hate against a group). ``insult``, ``obscene`` and ``threat`` only
+name the kind of problem. A head is a weighted sum of linear *components* (logistic regressions over
+hashed word and character n-grams of the normalised text, ``features.py``, and alt-profanity-check's
+vocabulary model), calibrated to the prevalence an ordinary news site sees (a few per cent). The
+artifact also holds each head's *threshold table*: the score that holds a given share of civil
+comments, and the share of toxic ones let through there (``moderation.policy`` turns an editor's
+target, "hold at most 5 % of civil comments", into thresholds with it).
 
-Settings (all optional):
+The artifact is a plain ``.npz`` (no pickle) plus a JSON ``meta`` record (settings, validation
+figures). Rebuild it with ``python manage.py train_moderation_model``. The model is loaded on first
+use and kept per process; a site's adapted layer (``moderation.versions``) is applied on top by the
+pipeline, not here.
 
-* ``MODERATION_MODEL_PATH``: another artifact file;
-* ``MODERATION_HOLD_THRESHOLD``: overrides the hold threshold stored in the artifact.
+Settings (all optional): ``MODERATION_MODEL_PATH`` (another artifact), ``MODERATION_HOLD_THRESHOLD``
+(a fixed toxicity threshold instead of the target's).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import threading
 from collections.abc import Iterable, Sequence
@@ -33,22 +40,36 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .features import FeatureConfig, Featurizer
+from .features import FeatureConfig, Featurizer, VocabularyScorer
 from .normalize import NORMALIZER_VERSION, normalize
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_ARTIFACT = ARTIFACT_DIR / "toxicity_linear.npz"
 HEADS = ("toxicity", "insult", "identity_attack", "obscene", "threat")
-ARTIFACT_FORMAT = 1
+DECIDING_HEADS = ("toxicity", "identity_attack")  # the policy holds on either
+VOCABULARY = "vocabulary"
+ARTIFACT_FORMAT = 2
+TABLE_STEPS = 1000  # threshold tables: one row per 0.1 % of civil comments held
+DEFAULT_TARGET = 0.05  # hold at most 5 % of civil comments
+# Of the civil comments a target allows to be held, the share left to identity_attack alone.
+IDENTITY_SHARE = 0.2
 
 
 class ModelUnavailable(RuntimeError):
     """The artifact is missing or unreadable."""
 
 
+def logit(probability: float) -> float:
+    return float(np.log(probability / (1.0 - probability)))
+
+
+def sigmoid(values: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(values, -40.0, 40.0)))
+
+
 @dataclass(frozen=True)
 class ModerationScores:
-    """Scores in [0, 1]. ``toxicity`` decides holding; the others say why a comment looks toxic."""
+    """Scores in [0, 1]. ``toxicity`` and ``identity_attack`` decide; the others say why."""
 
     toxicity: float
     insult: float
@@ -63,8 +84,162 @@ class ModerationScores:
         return asdict(self)
 
 
-def _sigmoid(values: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(values, -40.0, 40.0)))
+@dataclass(frozen=True)
+class HeadSpec:
+    """A deciding head: ``sigmoid(scale * sum(weights * inputs) + intercept)``."""
+
+    inputs: tuple[str, ...]
+    weights: tuple[float, ...]
+    scale: float
+    intercept: float
+
+    def calibrate(self, stacked: np.ndarray) -> np.ndarray:
+        return sigmoid(self.scale * stacked + self.intercept)
+
+    def to_dict(self) -> dict:
+        return {
+            "inputs": list(self.inputs),
+            "weights": list(self.weights),
+            "scale": self.scale,
+            "intercept": self.intercept,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> HeadSpec:
+        return cls(
+            tuple(data["inputs"]), tuple(data["weights"]), float(data["scale"]), float(data["intercept"])
+        )
+
+
+def split_target(target: float) -> dict[str, float]:
+    """The share of civil comments each deciding head may hold alone, for an overall target."""
+    return {"toxicity": target * (1.0 - IDENTITY_SHARE), "identity_attack": target * IDENTITY_SHARE}
+
+
+class ThresholdTables:
+    """Per deciding head: the threshold holding k/TABLE_STEPS of civil comments, and the leak there."""
+
+    def __init__(self, tables: dict[str, dict[str, np.ndarray]]):
+        self.tables = tables
+        self.shares = np.arange(TABLE_STEPS + 1) / TABLE_STEPS
+
+    def threshold(self, head: str, share: float) -> float:
+        share = min(max(share, 0.0), 1.0)
+        return float(np.interp(share, self.shares, self.tables[head]["threshold"]))
+
+    def false_holds(self, head: str, threshold: float) -> float:
+        """The share of civil comments a threshold holds (the table read the other way)."""
+        column = self.tables[head]["threshold"][::-1]
+        return float(np.interp(threshold, column, self.shares[::-1]))
+
+    def leak(self, head: str, threshold: float) -> float:
+        column = self.tables[head]["threshold"][::-1]
+        return float(np.interp(threshold, column, self.tables[head]["leak"][::-1]))
+
+    def for_target(self, target: float) -> dict[str, float]:
+        return {head: round(self.threshold(head, share), 6) for head, share in split_target(target).items()}
+
+    def to_json(self) -> dict:
+        return {
+            head: {k: [round(float(v), 6) for v in values] for k, values in t.items()}
+            for head, t in self.tables.items()
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ThresholdTables:
+        return cls(
+            {head: {k: np.array(v, dtype=np.float64) for k, v in t.items()} for head, t in data.items()}
+        )
+
+
+def default_thresholds(tables: dict[str, dict[str, np.ndarray]], target: float = DEFAULT_TARGET):
+    return ThresholdTables(tables).for_target(target)
+
+
+@dataclass
+class LinearPart:
+    """A hashed-feature linear component, or a site layer's residual: columns, weights, bias."""
+
+    columns: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+
+@dataclass
+class SiteLayer:
+    """A site's adaptation of the toxicity head (``moderation.versions``): a new logit
+    ``scale * base_logit + residual(features) + bias``, fitted on the site's own decisions."""
+
+    scale: float
+    bias: float
+    residual: LinearPart
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            scale=np.array([self.scale]),
+            bias=np.array([self.bias]),
+            columns=self.residual.columns.astype(np.uint32),
+            weights=self.residual.weights.astype(np.float32),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SiteLayer:
+        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as arrays:
+            residual = LinearPart(arrays["columns"].astype(np.int64), arrays["weights"], 0.0)
+            return cls(float(arrays["scale"][0]), float(arrays["bias"][0]), residual)
+
+
+class _Compact:
+    """Several linear parts as one weight matrix over the union of their columns (fast scoring)."""
+
+    def __init__(self, parts: dict[str, LinearPart]):
+        self.names = tuple(parts)
+        columns = np.unique(np.concatenate([p.columns for p in parts.values()])) if parts else np.zeros(0)
+        self.columns = columns.astype(np.int64)
+        self.weights = np.zeros((len(columns), len(parts)), dtype=np.float32)
+        for j, part in enumerate(parts.values()):
+            self.weights[np.searchsorted(self.columns, part.columns), j] = part.weights
+        self.bias = np.array([p.bias for p in parts.values()], dtype=np.float32)
+
+    def scores(self, matrix: sp.csr_matrix) -> np.ndarray:
+        if len(self.columns) == 0 or matrix.nnz == 0:
+            return np.tile(self.bias, (matrix.shape[0], 1))
+        positions = np.minimum(np.searchsorted(self.columns, matrix.indices), len(self.columns) - 1)
+        hit = self.columns[positions] == matrix.indices
+        compact = sp.csr_matrix(
+            (np.where(hit, matrix.data, np.float32(0.0)), positions, matrix.indptr),
+            shape=(matrix.shape[0], len(self.columns)),
+        )
+        return np.asarray(compact @ self.weights) + self.bias
+
+
+def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    if not path.is_file():
+        raise ModelUnavailable(
+            f"moderation model artifact not found: {path} "
+            "(build it with `python manage.py train_moderation_model`)"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"].reshape(-1)[0]))
+            arrays = {key: data[key] for key in data.files if key != "meta"}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelUnavailable(f"cannot read moderation model artifact {path}: {exc}") from exc
+    if meta.get("format") != ARTIFACT_FORMAT:
+        raise ModelUnavailable(
+            f"{path}: artifact format {meta.get('format')!r} is not supported: retrain the model"
+        )
+    if meta.get("normalizer_version") != NORMALIZER_VERSION:
+        raise ModelUnavailable(
+            f"{path} was trained with normaliser version {meta.get('normalizer_version')}, "
+            f"this code has version {NORMALIZER_VERSION}: retrain the model"
+        )
+    if tuple(meta.get("heads", ())) != HEADS:
+        raise ModelUnavailable(f"{path}: unexpected heads {meta.get('heads')}")
+    return meta, arrays
 
 
 class ToxicityModel:
@@ -72,66 +247,75 @@ class ToxicityModel:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelUnavailable(
-                f"moderation model artifact not found: {self.path} "
-                "(build it with `python manage.py train_moderation_model`)"
-            )
-        try:
-            with np.load(self.path, allow_pickle=False) as data:
-                self.meta = json.loads(str(data["meta"].reshape(-1)[0]))
-                arrays = {key: data[key] for key in data.files if key != "meta"}
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelUnavailable(f"cannot read moderation model artifact {self.path}: {exc}") from exc
-        if self.meta.get("format") != ARTIFACT_FORMAT:
-            raise ModelUnavailable(
-                f"{self.path}: artifact format {self.meta.get('format')!r} is not supported"
-            )
-        if self.meta.get("normalizer_version") != NORMALIZER_VERSION:
-            raise ModelUnavailable(
-                f"{self.path} was trained with normaliser version {self.meta.get('normalizer_version')}, "
-                f"this code has version {NORMALIZER_VERSION}: retrain the model"
-            )
+        self.meta, arrays = _read(self.path)
+        self.digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
         self.config = FeatureConfig.from_dict(self.meta["features"])
         self.featurizer = Featurizer(self.config)
-        self.heads = tuple(self.meta["heads"])
-        if self.heads != HEADS:
-            raise ModelUnavailable(f"{self.path}: unexpected heads {self.heads}")
-        # One compact weight matrix over the union of the columns any head uses.
-        columns = np.unique(np.concatenate([arrays[f"{head}__columns"] for head in self.heads]))
-        weights = np.zeros((len(columns), len(self.heads)), dtype=np.float32)
-        for j, head in enumerate(self.heads):
-            rows = np.searchsorted(columns, arrays[f"{head}__columns"])
-            weights[rows, j] = arrays[f"{head}__weights"]
-        self._columns = columns.astype(np.int64)
-        self._weights = weights
-        self._bias = np.array([float(arrays[f"{head}__bias"][0]) for head in self.heads], dtype=np.float32)
-        self.default_threshold = float(self.meta["hold_threshold"])
-
-    def decision_function(self, normalised_texts: Sequence[str]) -> np.ndarray:
-        """Raw logits, shape (n, len(HEADS))."""
-        matrix = self.featurizer.transform(normalised_texts)
-        if len(self._columns) == 0 or matrix.nnz == 0:
-            return np.tile(self._bias, (matrix.shape[0], 1))
-        positions = np.searchsorted(self._columns, matrix.indices)
-        np.minimum(positions, len(self._columns) - 1, out=positions)
-        hit = self._columns[positions] == matrix.indices
-        compact = sp.csr_matrix(
-            (np.where(hit, matrix.data, np.float32(0.0)), positions, matrix.indptr),
-            shape=(matrix.shape[0], len(self._columns)),
+        self.heads = HEADS
+        self.stacked = {head: HeadSpec.from_dict(spec) for head, spec in self.meta["stacked_heads"].items()}
+        parts = {
+            name: LinearPart(
+                arrays[f"{name}__columns"].astype(np.int64),
+                arrays[f"{name}__weights"],
+                float(arrays[f"{name}__bias"][0]),
+            )
+            for name in self.meta["components"]
+        }
+        self._linear = _Compact(parts)
+        self.vocabulary = VocabularyScorer(
+            str(arrays[f"{VOCABULARY}__tokens"]).split("\n"),
+            arrays[f"{VOCABULARY}__idf"],
+            arrays[f"{VOCABULARY}__weights"],
+            float(arrays[f"{VOCABULARY}__bias"][0]),
         )
-        return np.asarray(compact @ self._weights) + self._bias
+        self.tables = ThresholdTables(
+            {
+                head: {
+                    key: arrays[f"table__{head}__{key}"].astype(np.float64) for key in ("threshold", "leak")
+                }
+                for head in DECIDING_HEADS
+            }
+        )
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def features(self, normalised_texts: Sequence[str]) -> sp.csr_matrix:
+        return self.featurizer.transform(normalised_texts)
+
+    def component_scores(self, raw_texts: Sequence[str], matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+        """Each component's logit; ``matrix``: the hashed features of the normalised texts (the
+        vocabulary component reads the texts as written, as alt-profanity-check does)."""
+        linear = self._linear.scores(matrix)
+        found = {name: linear[:, j] for j, name in enumerate(self._linear.names)}
+        found[VOCABULARY] = self.vocabulary.decision_function(raw_texts)
+        return found
+
+    def head_logits(self, components: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The calibrated logit of each deciding head."""
+        logits = {}
+        for head, spec in self.stacked.items():
+            inputs = np.column_stack([components[name] for name in spec.inputs])
+            logits[head] = spec.scale * (inputs @ np.array(spec.weights)) + spec.intercept
+        return logits
+
+    def predict_proba(self, texts: Sequence[str], layer: SiteLayer | None = None) -> np.ndarray:
         """Probabilities, shape (n, len(HEADS)), for raw (not yet normalised) texts."""
-        return _sigmoid(self.decision_function([normalize(text) for text in texts]))
+        matrix = self.features([normalize(text) for text in texts])
+        components = self.component_scores(texts, matrix)
+        logits = self.head_logits(components)
+        if layer is not None:
+            logits["toxicity"] = apply_layer(layer, logits["toxicity"], matrix)
+        columns = [logits[h] if h in logits else components[h] for h in HEADS]
+        return sigmoid(np.column_stack(columns))
 
-    def score_batch(self, texts: Iterable[str]) -> list[ModerationScores]:
+    def score_batch(self, texts: Iterable[str], layer: SiteLayer | None = None) -> list[ModerationScores]:
         texts = [text if isinstance(text, str) else "" for text in texts]
         if not texts:
             return []
-        probabilities = self.predict_proba(texts).tolist()
-        return [ModerationScores(*row) for row in probabilities]
+        return [ModerationScores(*row) for row in self.predict_proba(texts, layer).tolist()]
+
+
+def apply_layer(layer: SiteLayer, base_logit: np.ndarray, matrix: sp.csr_matrix) -> np.ndarray:
+    residual = np.asarray(matrix[:, layer.residual.columns] @ layer.residual.weights).ravel()
+    return layer.scale * base_logit + residual + layer.bias
 
 
 _model: ToxicityModel | None = None
@@ -164,20 +348,22 @@ def reset_model() -> None:
 
 
 def hold_threshold() -> float:
-    """Comments with ``toxicity`` at or above this are held for a moderator."""
-    from django.conf import settings
+    """The site-wide toxicity threshold: ``MODERATION_HOLD_THRESHOLD`` if set, else the one the
+    artifact's validation tables give for the default target (``moderation.policy`` derives the
+    thresholds a thread really uses, from the site's own decisions once it has enough)."""
+    from moderation import conf
 
-    configured = getattr(settings, "MODERATION_HOLD_THRESHOLD", None)
+    configured = conf.get("MODERATION_HOLD_THRESHOLD")
     if configured is not None:
         return float(configured)
-    return get_model().default_threshold
+    return get_model().tables.for_target(float(conf.get("MODERATION_HOLD_TARGET")))["toxicity"]
 
 
 def score(text: str) -> ModerationScores:
-    """Scores for one comment."""
+    """Base-model scores for one comment."""
     return get_model().score_batch([text])[0]
 
 
 def score_batch(texts: Iterable[str]) -> list[ModerationScores]:
-    """Scores for many comments (much faster per comment than calling ``score`` in a loop)."""
+    """Base-model scores for many comments (much faster per comment than calling ``score`` in a loop)."""
     return get_model().score_batch(texts)

@@ -11,12 +11,27 @@ import os
 from django.conf import settings
 
 DEFAULTS: dict[str, object] = {
+    # The site's policy (moderation.policy): hold at most this share of civil comments; the model's
+    # thresholds follow from it.  MODERATION_HOLD_THRESHOLD, when set, fixes the toxicity threshold
+    # instead.  Sections and articles override both (ModerationPolicy).
+    "MODERATION_HOLD_TARGET": 0.05,
+    "MODERATION_HOLD_THRESHOLD": None,
     # Site-wide score above which the model alone rejects (None: the model only ever holds).
-    # The hold threshold is the classifier's own (MODERATION_HOLD_THRESHOLD, else the artifact's).
     "MODERATION_REJECT_THRESHOLD": None,
-    # Drafts scoring at least this (or the thread's hold threshold, if lower) are nudged before
-    # posting: the author is warned and may edit (moderation.nudge).  None: no nudges.
-    "MODERATION_NUDGE_THRESHOLD": 0.35,
+    # Drafts are nudged before posting (moderation.nudge) from the threshold that would nudge this
+    # share of civil drafts (or the thread's hold threshold, if lower).  MODERATION_NUDGE_THRESHOLD:
+    # "target" follows the target, a number fixes the threshold, None turns nudges off.
+    "MODERATION_NUDGE_TARGET": 0.05,
+    "MODERATION_NUDGE_THRESHOLD": "target",
+    # Site adaptation (moderation.adaptation): the folder of the public data sets whose validation
+    # rows an adapted model must not get worse on (default: ../shared/data/moderation), the labelled
+    # examples needed to try (and of each class), and the site's own civil / toxic examples needed
+    # before its thresholds come from its decisions rather than from the validation data.
+    "MODERATION_BASE_DATA_DIR": "",
+    "MODERATION_ADAPT_MIN_EXAMPLES": 200,
+    "MODERATION_ADAPT_MIN_PER_CLASS": 20,
+    "MODERATION_SITE_MIN_CIVIL": 1000,
+    "MODERATION_SITE_MIN_TOXIC": 50,
     # New accounts are pre-moderated until this many of their comments have been approved.
     "MODERATION_PREMODERATE_FIRST": 3,
     # Trust score (approved comments count +1, rejections -5) from which reports count.

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discussions.models import Comment
-from moderation import queues, selectors
-from moderation.models import AuditEntry, ModerationDecision, Report
-from moderation.nudge import nudge_stats
+from moderation import classifier, policy, queues, selectors, versions
+from moderation.classifier import ModelUnavailable
+from moderation.models import AuditEntry, ModelVersion, ModerationDecision, Report
+from moderation.nudge import nudge_stats, nudge_threshold
 
 Action = ModerationDecision.Action
 Source = ModerationDecision.Source
@@ -26,6 +27,7 @@ HEAT_GUARD_ACTIONS = ("heat_guard_on", "heat_guard_off")
 CHART_WIDTH, CHART_HEIGHT = 720, 160
 BAR_CHART_ROW = 28  # height of one row of a horizontal bar chart
 MAX_DECISIONS_TIMED = 10_000  # time-to-decision is measured over the newest this many decisions
+VERSIONS_SHOWN = 10
 
 
 @dataclass
@@ -98,6 +100,21 @@ class ReportedArticle:
 
 
 @dataclass
+class ModelFigures:
+    """The model the site runs, the site policy's thresholds and what they are expected to do."""
+
+    running: ModelVersion | None
+    thresholds_from: str
+    target: float | None
+    hold: float
+    identity_hold: float
+    nudge: float | None
+    expected: dict
+    versions: list[ModelVersion]
+    digest: str
+
+
+@dataclass
 class Figures:
     window_label: str
     since: datetime
@@ -111,6 +128,31 @@ class Figures:
     top_reported_height: int
     heat_guard: list[dict] = field(default_factory=list)
     nudges: dict = field(default_factory=dict)  # moderation.nudge.nudge_stats over the window
+    model: ModelFigures | None = None  # None: the model is unavailable
+
+
+def model_figures() -> ModelFigures | None:
+    """Expected false holds and leak at the site's settings, and the model versions with their figures."""
+    try:
+        running = versions.current()
+    except ModelUnavailable:
+        return None
+    site = policy.site_thresholds()
+    shown = list(ModelVersion.objects.select_related("created_by")[:VERSIONS_SHOWN])
+    active = next((v for v in shown if v.pk == running.version_id), None)
+    if active is None and running.version_id:
+        active = ModelVersion.objects.filter(pk=running.version_id).first()
+    return ModelFigures(
+        running=active,
+        thresholds_from=running.tables_from,
+        target=site.target,
+        hold=site.hold,
+        identity_hold=site.identity_hold,
+        nudge=nudge_threshold(site.hold),
+        expected=site.expected,
+        versions=shown,
+        digest=classifier.get_model().digest,
+    )
 
 
 def _hour(moment: datetime) -> datetime:
@@ -252,4 +294,5 @@ def build(window: str) -> Figures:
         top_reported_height=top_height,
         heat_guard=heat_guard_switches(since),
         nudges=nudge_stats(since),
+        model=model_figures(),
     )

@@ -12,6 +12,7 @@ store: the artifact only keeps the weights of the hashed columns the model uses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -90,3 +91,38 @@ class Featurizer:
         word = self._block(self._word, texts)
         char = self._block(self._char, texts)
         return sp.hstack([word, char], format="csr", dtype=np.float32)
+
+
+# alt-profanity-check's tokens: scikit-learn's default word pattern on lower-cased text.
+VOCABULARY_TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")
+
+
+class VocabularyScorer:
+    """A linear model over TF-IDF unigrams of a fixed vocabulary: alt-profanity-check's, read into the
+    artifact at training time (its vocabulary, IDF weights and the mean of its five linear SVMs), so
+    scoring needs neither the package nor a pickle.
+
+    ``decision_function`` equals the mean ``decision_function`` of the package's SVMs: raw counts of
+    the words in the vocabulary, times IDF, L2-normalised, dotted with the weights.
+    """
+
+    def __init__(self, tokens: Sequence[str], idf: np.ndarray, weights: np.ndarray, bias: float):
+        self.index = {token: i for i, token in enumerate(tokens)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.bias = float(bias)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        indptr, indices = [0], list[int]()
+        for text in texts:
+            found = [self.index.get(t) for t in VOCABULARY_TOKEN_PATTERN.findall(text.lower())]
+            indices.extend(i for i in found if i is not None)
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=np.float64)
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(len(texts), len(self.idf)))
+        matrix.sum_duplicates()
+        matrix = matrix @ sp.diags(self.idf)
+        return _l2_normalise_rows(sp.csr_matrix(matrix))
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.transform(texts) @ self.weights).ravel() + self.bias

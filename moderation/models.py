@@ -75,7 +75,8 @@ class ModerationRule(models.Model):
 
 
 class ModerationPolicy(models.Model):
-    """Model thresholds for one section or one article; blank fields inherit (see README, policy table)."""
+    """A moderation target (or fixed thresholds) for one section or one article; blank fields inherit
+    (see README, policy table)."""
 
     section = models.OneToOneField(
         "articles.Section", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -94,6 +95,13 @@ class ModerationPolicy(models.Model):
         blank=True,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Toxicity from which a comment is rejected (blank: inherit).",
+    )
+    hold_target = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1), MaxValueValidator(50.0)],
+        help_text="Hold at most this percentage of civil comments (blank: inherit); the thresholds "
+        "follow from it. A hold threshold set here overrides it.",
     )
     sensitive = models.BooleanField(
         default=False,
@@ -350,3 +358,70 @@ class HeatGuard(models.Model):
     def __str__(self) -> str:
         state = f"engaged ({self.get_mode_display()})" if self.engaged else "off"
         return f"Heat guard of thread {self.thread_id}: {state}"
+
+
+class ModelVersion(models.Model):
+    """One version of the moderation model a site has run or tried (moderation.versions).
+
+    The base version is the shipped artifact (``artifact`` is its digest); a site version adds a
+    *layer* fitted on the site's own decisions (moderation.adaptation). Every fitting is recorded,
+    adopted or not, with its data counts and figures; exactly one version is active at a time, and
+    a moderator can make an earlier adopted one active again (roll back; the audit log keeps who and
+    when).
+    """
+
+    class Trigger(models.TextChoices):
+        BASE = "base", "Shipped model"
+        MANUAL = "manual", "Adapted on request"
+        SCHEDULE = "schedule", "Adapted by the weekly schedule"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    artifact = models.CharField(max_length=64, help_text="Digest of the base artifact it builds on.")
+    layer = models.BinaryField(null=True, blank=True, help_text="The site layer (empty: the base model).")
+    tables = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Threshold tables from the site's decisions (empty: the artifact's).",
+    )
+    counts = models.JSONField(default=dict, blank=True, help_text="Examples it was fitted and checked on.")
+    figures = models.JSONField(default=dict, blank=True, help_text="AUCs before and after, per check.")
+    adopted = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True, help_text="Why it was adopted or refused.")
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="model_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Model version {self.pk} ({self.get_trigger_display()})"
+
+
+class HistoryExample(models.Model):
+    """A past moderation decision imported from another system (``import_moderation_history``):
+    labelled examples for site adaptation, beside the moderators' own decisions on comments."""
+
+    text = models.TextField()
+    label = models.PositiveSmallIntegerField(help_text="1: the moderators took it down; 0: it stayed up.")
+    created = models.DateTimeField(null=True, blank=True, help_text="When it was posted, where known.")
+    section = models.CharField(max_length=100, blank=True)
+    batch = models.CharField(max_length=64, help_text="The import it came with (file name and time).")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(label__in=[0, 1]), name="history_label_0_or_1")
+        ]
+
+    def __str__(self) -> str:
+        return f"Imported example {self.pk} (label {self.label})"

@@ -7,10 +7,11 @@ anyway: then the comment is held for a moderator whatever the other checks say (
 the scores and the kinds named, never the text; `nudge_stats` counts how often a warning leads
 to an edit.
 
-A draft is nudged when the classifier's toxicity reaches ``MODERATION_NUDGE_THRESHOLD`` (default
-0.35, below the 0.4 hold threshold), or the thread's hold threshold when that is lower (sensitive
-stories), and no banned phrase already makes the pipeline reject it.  The site's forms, the embed
-and API clients that check first (``POST …/comments/check``) pass a `Draft` to
+A draft is nudged when the model's toxicity reaches the nudge threshold, the one that would nudge
+``MODERATION_NUDGE_TARGET`` (default 5 %) of civil drafts (moderation.policy's tables;
+``MODERATION_NUDGE_THRESHOLD`` may fix it instead), or the thread's hold threshold when that is
+lower (sensitive stories), and no banned phrase already makes the pipeline reject it.  The site's
+forms, the embed and API clients that check first (``POST …/comments/check``) pass a `Draft` to
 `discussions.services.post_comment`, which hands it to the pipeline; clients that do not check post
 exactly as before.
 """
@@ -22,7 +23,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from discussions.models import Nudge, Thread
-from moderation import classifier, conf, rules
+from moderation import classifier, conf, rules, versions
 from moderation.models import ModerationRule
 from moderation.normalize import normalize
 from moderation.policy import thresholds_for
@@ -66,6 +67,14 @@ def nudge_threshold(hold_threshold: float) -> float | None:
     configured = conf.get("MODERATION_NUDGE_THRESHOLD")
     if configured is None:
         return None
+    if configured == "target":
+        target = conf.get("MODERATION_NUDGE_TARGET")
+        if target is None:
+            return None
+        try:
+            configured = versions.current().tables.for_target(float(target))["toxicity"]
+        except classifier.ModelUnavailable:
+            return None  # the pipeline holds everything while the model is missing
     return min(float(configured), hold_threshold)
 
 
@@ -90,7 +99,7 @@ def decide_nudge(thread: Thread, text: str) -> DraftWarning | None:
     if any(match.kind == banned for match in rules.match_rules(normalize(text))):
         return None  # the pipeline refuses it outright, with the words it found: no point warning
     try:
-        scores = classifier.score(text).as_dict()
+        scores = versions.score(text).as_dict()
     except classifier.ModelUnavailable:
         return None  # the pipeline holds everything while the model is missing
     return warning_for(scores, threshold)

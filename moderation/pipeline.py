@@ -30,7 +30,7 @@ from django.utils import formats, timezone
 
 from agora import ratelimit
 from discussions.models import Comment, Thread
-from moderation import classifier, conf, heat, nudge, provider, rules, selectors, trust
+from moderation import classifier, conf, heat, nudge, provider, rules, selectors, trust, versions
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import ModerationDecision, ModerationRule, UserTrust
 from moderation.normalize import NORMALIZER_VERSION, normalize
@@ -213,12 +213,19 @@ def _trust_step(level: str, record) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _model_step(text: str, thresholds) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """Hold on either deciding head (toxicity, identity_attack); only toxicity can reject."""
     try:
-        scores = classifier.score(text).as_dict()
+        scores = versions.score(text).as_dict()
     except classifier.ModelUnavailable as error:
         return step("model", Action.HOLD, "our automatic check is unavailable", error=str(error)), {}
-    toxicity = scores["toxicity"]
-    details = {"toxicity": round(toxicity, 4), "hold_at": thresholds.hold, "reject_at": thresholds.reject}
+    toxicity, identity = scores["toxicity"], scores["identity_attack"]
+    details = {
+        "toxicity": round(toxicity, 4),
+        "identity_attack": round(identity, 4),
+        "hold_at": thresholds.hold,
+        "identity_hold_at": thresholds.identity_hold,
+        "reject_at": thresholds.reject,
+    }
     categories = {k: v for k, v in scores.items() if k in CATEGORY_REASONS}
     reason = (
         CATEGORY_REASONS[max(categories, key=categories.__getitem__)] if categories else "it reads as abusive"
@@ -227,6 +234,8 @@ def _model_step(text: str, thresholds) -> tuple[dict, dict]:  # type: ignore[no-
         return step("model", Action.REJECT, reason, **details), scores
     if toxicity >= thresholds.hold:
         return step("model", Action.HOLD, reason, **details), scores
+    if identity >= thresholds.identity_hold:
+        return step("model", Action.HOLD, CATEGORY_REASONS["identity_attack"], **details), scores
     return step("model", "pass", **details), scores
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import queue_views, views
+from moderation import model_views, queue_views, views
 
 app_name = "moderation"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("bulk/", queue_views.bulk, name="bulk"),
     path("readers/<int:user_id>/sanction/", queue_views.sanction, name="sanction"),
     path("dashboard/", queue_views.dashboard, name="dashboard"),
+    path("model/<int:version_id>/activate/", model_views.activate_version, name="activate-model"),
 ]

@@ -48,7 +48,9 @@ def test_an_insulting_draft_gets_a_nudge_naming_the_kind(as_alice, alice, thread
 
 def test_checking_again_after_an_edit_keeps_one_warning(as_alice, thread):
     first = send(as_alice, check_url(thread), {"body": INSULT}).json()["nudge"]
-    again = send(as_alice, check_url(thread), {"body": "This article is crap.", "nudge_id": first["id"]})
+    again = send(
+        as_alice, check_url(thread), {"body": "This article is fucking crap.", "nudge_id": first["id"]}
+    )
     assert again.json()["nudge"]["id"] == first["id"] and again.json()["nudge"]["categories"] == ["obscene"]
     assert Nudge.objects.count() == 1
 

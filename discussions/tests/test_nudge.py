@@ -1,7 +1,8 @@
 """Nudge before posting, through the site's and the embed's compose forms (real requests, real model).
 
-The texts are scored by the shipped classifier: INSULT about 0.91 (insult head 1.0), OBSCENE about
-0.98 (obscene head 0.98), HEATED about 0.42 with no category head above the floor, CIVIL about 0.09.
+The texts are scored by the shipped classifier: INSULT about 0.92 (insult head 1.0), OBSCENE about
+0.60 (obscene head 1.0), HEATED about 0.05 with no category head above the floor, CIVIL about 0.003.
+The site holds from about 0.23 (its 5 % target); these tests nudge from a fixed 0.04, below it.
 """
 
 from datetime import timedelta
@@ -19,8 +20,14 @@ from moderation.nudge import Draft, NudgeRequired, decide_nudge, message_for, nu
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def nudge_below_the_hold_threshold(settings):
+    settings.MODERATION_NUDGE_THRESHOLD = 0.04
+
+
 INSULT = "What a stupid argument."
-OBSCENE = "This article is crap."
+OBSCENE = "This article is fucking crap."
 HEATED = "What the hell is the council doing?"
 CIVIL = "I disagree with this argument: the harbour figures are from last year."
 
@@ -64,8 +71,8 @@ def test_civil_text_banned_phrases_and_nudging_off_are_not_nudged(thread, settin
 def test_a_stricter_thread_nudges_from_its_hold_threshold(thread, settings):
     settings.MODERATION_HOLD_THRESHOLD, settings.MODERATION_NUDGE_THRESHOLD = 0.6, 0.5
     assert decide_nudge(thread, HEATED) is None  # 0.42 < 0.5
-    ModerationPolicy.objects.create(article=thread.article, hold_threshold=0.3, sensitive=True)
-    assert decide_nudge(thread, HEATED) is not None  # the sensitive story holds from 0.3: nudged from 0.3
+    ModerationPolicy.objects.create(article=thread.article, hold_threshold=0.04, sensitive=True)
+    assert decide_nudge(thread, HEATED) is not None  # the sensitive story holds from 0.04: nudged from 0.04
 
 
 # --- the compose form without JavaScript ----------------------------------------------------------------
@@ -133,7 +140,7 @@ def test_posting_anyway_holds_the_comment_for_review(alice, thread):
 
 def test_posting_anyway_a_draft_heated_but_under_the_hold_threshold_is_still_held(alice, thread):
     client = logged_in(alice)
-    client.post(post_url(thread), {"body": HEATED})  # 0.42: the model alone would hold it too
+    client.post(post_url(thread), {"body": HEATED})  # 0.05: nudged, under the hold threshold
     nudge = Nudge.objects.get()
     client.post(post_url(thread), {"body": HEATED, "nudge": str(nudge.pk), "post_anyway": "1"})
     assert Comment.objects.get().status == Comment.Status.HELD

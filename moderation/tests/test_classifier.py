@@ -11,6 +11,7 @@ from moderation.classifier import (
     ModelUnavailable,
     ModerationScores,
     ToxicityModel,
+    get_model,
     hold_threshold,
     score,
     score_batch,
@@ -59,16 +60,17 @@ def test_artifact_is_committed_small_and_pickle_free():
     assert DEFAULT_ARTIFACT.stat().st_size < 5_000_000
     with zipfile.ZipFile(DEFAULT_ARTIFACT) as archive:
         assert all(name.endswith(".npy") for name in archive.namelist())
+    model = ToxicityModel(DEFAULT_ARTIFACT)
     with np.load(DEFAULT_ARTIFACT, allow_pickle=False) as data:
-        for head in HEADS:
-            assert data[f"{head}__weights"].dtype == np.float32
-            assert data[f"{head}__columns"].dtype == np.uint32
+        for component in model.meta["components"]:
+            assert data[f"{component}__weights"].dtype == np.float32
+            assert data[f"{component}__columns"].dtype == np.uint32
 
 
 def test_model_loads_from_the_artifact():
     model = ToxicityModel(DEFAULT_ARTIFACT)
     assert model.heads == HEADS
-    assert 0.0 < model.default_threshold < 1.0
+    assert 0.0 < model.tables.for_target(0.05)["toxicity"] < 1.0
     assert model.meta["training"]["validation"]["toxicity"]["per_source"]
 
 
@@ -93,12 +95,17 @@ def test_civil_news_sentences_are_not_held():
 
 
 def test_held_out_civil_samples_are_rarely_held():
+    """Target: at most 3 % of the held-out civil samples held at the default settings (either head)."""
     held_out = [text for text, split in read_civil_samples() if split == "val"]
     assert len(held_out) >= 80
+    thresholds = get_model().tables.for_target(0.05)
     held = [
-        text for text, result in zip(held_out, score_batch(held_out), strict=True) if result.should_hold()
+        text
+        for text, result in zip(held_out, score_batch(held_out), strict=True)
+        if result.toxicity >= thresholds["toxicity"]
+        or result.identity_attack >= thresholds["identity_attack"]
     ]
-    assert len(held) / len(held_out) <= 0.05, held
+    assert len(held) / len(held_out) <= 0.03, held
 
 
 def test_categories_follow_the_kind_of_abuse():
@@ -142,3 +149,33 @@ def test_single_comment_latency_is_small():
         timings.append(time.perf_counter() - started)
     # Generous bound for a shared test machine; evaluate_moderation measures the real p50 (about 1 ms).
     assert sorted(timings)[len(timings) // 2] < 0.02
+
+
+@pytest.mark.parametrize("head", ["toxicity", "identity_attack"])
+def test_each_deciding_head_loads_and_has_a_threshold_table(head):
+    model = ToxicityModel(DEFAULT_ARTIFACT)
+    assert head in model.stacked
+    thresholds = model.tables.tables[head]["threshold"]
+    assert len(thresholds) == 1001 and np.all(np.diff(thresholds) <= 0)  # more held, lower threshold
+    assert 0.0 < model.tables.threshold(head, 0.05) < 1.0
+
+
+def test_identity_attack_ranks_hate_against_a_group_above_civil_text():
+    hateful = [
+        "Muslims are vermin and should be deported.",
+        "Immigrants are animals, send them all back where they came from.",
+        "Women are too stupid to be allowed to vote.",
+        "All gay people are disgusting perverts.",
+    ]
+    insults = ["You are a pathetic idiot.", "Shut the fuck up, you loser.", "What a stupid argument."]
+    hate_scores = [s.identity_attack for s in score_batch(hateful)]
+    assert min(hate_scores) > max(s.identity_attack for s in score_batch(CLEARLY_CIVIL))
+    # Abuse of one person is toxicity's meaning, not this head's.
+    assert np.mean(hate_scores) > np.mean([s.identity_attack for s in score_batch(insults)])
+
+
+def test_scores_are_calibrated_to_a_news_site_prevalence():
+    """Calibrated to 5 % toxic: civil text scores near 0, clear abuse near 1, thresholds are low."""
+    assert max(s.toxicity for s in score_batch(CLEARLY_CIVIL)) < 0.05
+    assert np.mean([s.toxicity for s in score_batch(CLEARLY_TOXIC)]) > 0.5
+    assert get_model().stacked["toxicity"].scale > 0

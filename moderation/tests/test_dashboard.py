@@ -139,9 +139,14 @@ def test_how_often_a_nudge_led_to_an_edit(mod_client, alice, thread):
     client.post(post_url, {"body": "What a stupid argument.", "client_key": "n1"})  # nudged
     nudge = Nudge.objects.get()
     client.post(post_url, {"body": "I disagree with this argument.", "client_key": "n1", "nudge": nudge.pk})
-    client.post(post_url, {"body": "This article is crap.", "client_key": "n2"})  # nudged again
+    client.post(post_url, {"body": "This article is crap, you idiots.", "client_key": "n2"})  # nudged again
     second = Nudge.objects.exclude(pk=nudge.pk).get()
-    anyway = {"body": "This article is crap.", "client_key": "n2", "nudge": second.pk, "post_anyway": "1"}
+    anyway = {
+        "body": "This article is crap, you idiots.",
+        "client_key": "n2",
+        "nudge": second.pk,
+        "post_anyway": "1",
+    }
     client.post(post_url, anyway)
     assert sorted(Nudge.objects.values_list("outcome", flat=True)) == ["edited", "posted_anyway"]
 

@@ -11,6 +11,9 @@ from moderation import classifier, evaluation
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_eval.csv"
 REQUIRED_KEYS = {"mean_auc", "auc", "leak", "false_holds", "p50_ms", "p99_ms", "per_second", "baseline"}
+NEW_KEYS = {"heads", "per_source", "operating_point", "mean_auc_columns"}
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -144,3 +147,49 @@ def test_empty_file_is_a_clear_error(tmp_path):
 def test_train_command_rejects_a_missing_data_dir(tmp_path):
     with pytest.raises(CommandError, match="not found"):
         call_command("train_moderation_model", "--data-dir", str(tmp_path / "absent"), stdout=StringIO())
+
+
+def test_json_report_names_heads_sources_and_the_operating_point():
+    result = run_json("--data", str(FIXTURE), "--no-baseline")
+    assert set(result) >= NEW_KEYS
+    assert result["label_head"] == "toxicity"
+    assert result["heads"]["toxicity"]["labels"] == ["label"]  # insult and threat have their own heads
+    assert result["heads"]["toxicity"]["auc"] == result["auc"]
+    point = result["operating_point"]
+    assert set(point["thresholds"]) == {"toxicity", "identity_attack"}
+    assert point["target"] == 0.05 and point["from"] == "target"
+    assert point["expected"]["false_holds"] == pytest.approx(0.05, abs=0.005)
+    assert result["per_source"]["fixture"]["rows"] == 8
+
+
+def test_mean_auc_averages_harm_columns_only(tmp_path):
+    path = tmp_path / "ucc_like.csv"
+    path.write_text(
+        "text,label,hostile,healthy\n"
+        "You are a pathetic idiot.,1,1,0\n"
+        "Shut up you moron.,1,1,0\n"
+        "Thanks for the article.,0,0,1\n"
+        "The bridge opens on Monday.,0,0,1\n",
+        encoding="utf-8",
+    )
+    result = run_json("--data", str(path), "--no-baseline")
+    assert set(result["label_columns"]) == {"hostile", "healthy"}
+    assert result["mean_auc_columns"] == ["hostile"]
+    assert result["mean_auc"] == result["label_columns"]["hostile"]
+
+
+def test_a_hate_data_set_is_the_identity_heads(tmp_path):
+    path = tmp_path / "hateval_like.csv"
+    path.write_text("text,label\nMuslims are vermin.,1\nI like my neighbours.,0\n", encoding="utf-8")
+    result = run_json("--data", str(path), "--no-baseline")
+    assert result["label_head"] == "identity_attack"
+    assert set(result["heads"]) == {"identity_attack"}
+    assert "auc" in result["heads"]["identity_attack"]
+
+
+def test_a_target_and_a_fixed_threshold_are_validated():
+    with pytest.raises(CommandError, match="--target must be between 0 and 1"):
+        run("--data", str(FIXTURE), "--target", "5")
+    strict = run_json("--data", str(FIXTURE), "--no-baseline", "--target", "0.01")
+    loose = run_json("--data", str(FIXTURE), "--no-baseline", "--target", "0.2")
+    assert strict["hold_threshold"] > loose["hold_threshold"]

@@ -6,6 +6,7 @@ from articles.models import Section
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Thread
+from moderation.classifier import get_model
 from moderation.models import ModerationPolicy
 from moderation.policy import thresholds_for
 
@@ -39,9 +40,34 @@ def test_site_settings_apply_when_nothing_else_is_set(site, story):
 
 def test_without_a_reject_threshold_the_model_never_rejects(settings, story):
     settings.MODERATION_REJECT_THRESHOLD = None
-    settings.MODERATION_HOLD_THRESHOLD = None  # the artifact's own threshold
+    settings.MODERATION_HOLD_THRESHOLD = None  # the site target's threshold
     hold, reject, _ = effective(story)
-    assert hold == pytest.approx(0.4) and reject is None
+    assert hold == pytest.approx(get_model().tables.for_target(0.05)["toxicity"]) and reject is None
+
+
+def test_thresholds_follow_from_the_site_target(settings, story):
+    settings.MODERATION_HOLD_THRESHOLD = None
+    settings.MODERATION_HOLD_TARGET = 0.05
+    five = thresholds_for(services.thread_for_article(story))
+    settings.MODERATION_HOLD_TARGET = 0.01
+    one = thresholds_for(services.thread_for_article(story))
+    assert one.hold > five.hold and one.identity_hold > five.identity_hold
+    assert (five.target, one.target) == (0.05, 0.01)
+    # The tables expect about the target's share of civil comments held, and say what leaks there.
+    assert five.expected["false_holds"] == pytest.approx(0.05, abs=0.005)
+    assert one.expected["false_holds"] == pytest.approx(0.01, abs=0.002)
+    assert 0.0 < five.expected["leak"] < one.expected["leak"] < 1.0
+
+
+def test_section_and_article_targets_override_the_site_target(settings, story):
+    settings.MODERATION_HOLD_THRESHOLD = None
+    tables = get_model().tables
+    policy(story.section, hold_target=2.0)  # percent of civil comments
+    t = thresholds_for(services.thread_for_article(story))
+    assert (t.hold, t.target, t.sources["hold"]) == (tables.for_target(0.02)["toxicity"], 0.02, "section")
+    policy(story, hold_target=10.0, hold_threshold=0.6)  # a fixed threshold overrides its level's target
+    t = thresholds_for(services.thread_for_article(story))
+    assert (t.hold, t.target, t.sources["hold"]) == (0.6, None, "article")
 
 
 def test_section_overrides_site_and_article_overrides_section(site, story):
@@ -89,16 +115,16 @@ def test_a_policy_targets_one_section_or_one_article(story):
 
 
 def test_thresholds_decide_through_post_comment(site, story, alice):
-    """Mildly heated text (toxicity about 0.4) publishes on the site, is held on a sensitive story."""
+    """Slightly rough text (toxicity about 0.07) publishes on the site, is held on a sensitive story."""
     thread = services.thread_for_article(story)
-    text = "Root **comment**"  # scores 0.39: just under the artifact's hold threshold
+    text = "Root **comment**"  # scores 0.07: under the site's hold threshold
     assert services.post_comment(alice, thread, text).status == "published"
-    policy(story, hold_threshold=0.2, sensitive=True)
+    policy(story, hold_threshold=0.02, sensitive=True)
     held = services.post_comment(alice, thread, text + " again")
     assert held.status == "held"
     model = next(s for s in held.moderation.steps if s["step"] == "model")
-    assert model["details"]["hold_at"] == 0.2
-    policy(story.section, reject_threshold=0.3)
+    assert model["details"]["hold_at"] == 0.02
+    policy(story.section, reject_threshold=0.03)
     rejected = services.post_comment(alice, thread, text + " and again")
     assert rejected.status == "rejected"
     assert rejected.moderation.steps[6]["details"]["from"] == {"hold": "article", "reject": "section"}

@@ -1,0 +1,77 @@
+"""Speed of the moderation model on one core: single comments (p50, p99) and batches, with and without a
+site layer, against alt-profanity-check measured in the same run (the baseline).
+
+    .venv/bin/python bench/moderation_model.py [--data FILE.csv.gz] [--samples 2000]
+
+Texts: the file's ``text`` column (default: the UCC Globe and Mail news comments in
+../shared/data/moderation, else the hand-written civil samples repeated). One thread
+(threadpoolctl), the model loaded and warmed before timing. Prints the machine and a table.
+"""
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+
+import django
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings")
+django.setup()
+
+import numpy as np  # noqa: E402
+
+from moderation.classifier import LinearPart, SiteLayer, get_model  # noqa: E402
+from moderation.evaluation import load_baseline, measure_speed  # noqa: E402
+from moderation.training.data import read_civil_samples, read_rows  # noqa: E402
+
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "moderation" / "unhealthy_comments_ucc_val_test.csv.gz"
+
+
+def texts_from(path: Path | None) -> tuple[list[str], str]:
+    if path is not None and path.is_file():
+        return [row["text"] for row in read_rows(path)], str(path)
+    samples = [text for text, _ in read_civil_samples()]
+    return samples * (5000 // len(samples) + 1), "moderation/training/civil_samples.txt (repeated)"
+
+
+def site_layer() -> SiteLayer:
+    """A layer the size adaptation keeps (20,000 residual columns), with random weights."""
+    rng = np.random.default_rng(0)
+    columns = np.sort(rng.choice(get_model().config.n_features, 20_000, replace=False))
+    return SiteLayer(1.0, 0.0, LinearPart(columns, rng.normal(0, 0.1, 20_000).astype(np.float32), 0.0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--samples", type=int, default=2000, help="comments timed one by one")
+    args = parser.parse_args()
+    texts, source = texts_from(args.data)
+    model, layer = get_model(), site_layer()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or 'unknown CPU'}, "
+        f"Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
+    )
+    print(f"texts: {len(texts)} from {source}; median {int(np.median([len(t) for t in texts]))} characters")
+    rows = [
+        ("ours (base model)", lambda t: model.score_batch([t]), model.score_batch),
+        (
+            "ours + a site layer",
+            lambda t: model.score_batch([t], layer),
+            lambda b: model.score_batch(b, layer),
+        ),
+    ]
+    baseline = load_baseline()
+    if baseline is not None:
+        rows.append(("alt-profanity-check (baseline)", lambda t: baseline([t]), baseline))
+    print(f"{'scorer':32s} {'p50 ms':>8s} {'p99 ms':>8s} {'per second (batches of 1,000)':>30s}")
+    for name, single, batch in rows:
+        figures = measure_speed(single, batch, texts, args.samples)
+        print(f"{name:32s} {figures['p50_ms']:8.3f} {figures['p99_ms']:8.3f} {figures['per_second']:30.1f}")
+
+
+if __name__ == "__main__":
+    main()
