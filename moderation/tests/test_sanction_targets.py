@@ -6,7 +6,8 @@ from accounts.roles import ADMINS, EDITORS, MODERATORS
 from discussions.services import CommentError
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
-from moderation.models import AuditEntry, Ban, Notification
+from moderation.models import AuditEntry, Ban
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
