@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "articles",
     "discussions",
     "moderation",
+    "interests",
     "embed",
     "api",
 ]
@@ -203,6 +204,11 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INGEST_DEFAULT_SECTION = os.environ.get("INGEST_DEFAULT_SECTION", "world")
 INGEST_HTTP_TIMEOUT = float(os.environ.get("INGEST_HTTP_TIMEOUT", "15"))
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(10 * 1024 * 1024)))
+# Topics extracted from articles' text on ingest and save (articles.topics); off keeps only the topics
+# editors and sources choose.
+TOPIC_EXTRACTION = env_bool("TOPIC_EXTRACTION", True)
+# Follows and unfollows one reader may make in an hour.
+FOLLOW_RATE_PER_HOUR = int(os.environ.get("FOLLOW_RATE_PER_HOUR", "300"))
 
 # --- Email ----------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise messages are printed to the console (development).

@@ -38,6 +38,10 @@ def block(i, kind, text="", **extra):
     return {f"blocks-{i}-{key}": value for key, value in fields.items()}
 
 
+def empty_inline(prefix: str) -> dict[str, int]:
+    return {f"{prefix}-{key}": value for key, value in [("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0)]}
+
+
 def article_form(section, *blocks, **overrides):
     data = {
         "headline": "Council approves the harbour plan",
@@ -56,6 +60,8 @@ def article_form(section, *blocks, **overrides):
         "blocks-INITIAL_FORMS": 0,
         "blocks-MIN_NUM_FORMS": 0,
         "blocks-MAX_NUM_FORMS": 1000,
+        **empty_inline("articletopic_set"),
+        **empty_inline("topic_exclusions"),
     }
     for b in blocks:
         data.update(b)
