@@ -17,11 +17,12 @@ $(INSTALLED): requirements.txt requirements-dev.txt requirements-model.txt
 
 install: $(INSTALLED)
 
-## run: install, migrate, load the demo newsroom, serve http://127.0.0.1:8000
+## run: install, migrate, load the demo newsroom, serve http://127.0.0.1:8000 with the task worker and
+## its scheduler beside it (Procfile.dev, run by honcho; Ctrl-C stops all of them)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 ## test: lint, then the whole suite (SQLite by default; DATABASE_URL selects PostgreSQL)
 test: install lint

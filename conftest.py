@@ -1,6 +1,7 @@
 """Suite-wide test configuration."""
 
 import os
+import shutil
 import uuid
 
 import pytest
@@ -12,6 +13,28 @@ pytest_plugins = ["tests.browser.plugin"]
 def pytest_configure(config):
     # The SQLite test database is a real file under var/ (see agora/settings.py).
     django_settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    isolate_the_task_broker()
+
+
+def isolate_the_task_broker():
+    """This run's tasks on a broker of its own, so that a worker of `make run` never takes them: its own
+    folders for the embedded broker, its own key prefix on Redis.  (Before Celery first reads settings.)"""
+    run = f"test-{os.getpid()}"
+    options = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    if "data_folder_in" in options:
+        folder = django_settings.TASKS_DIR / run
+        (folder / "control").mkdir(parents=True, exist_ok=True)
+        options.update(
+            data_folder_in=str(folder), data_folder_out=str(folder), control_folder=str(folder / "control")
+        )
+    else:
+        options["global_keyprefix"] = f"agora-{run}-{uuid.uuid4().hex[:8]}:"
+
+
+def pytest_unconfigure(config):
+    folder = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in")
+    if folder and f"test-{os.getpid()}" in folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +104,16 @@ def thread(article):
     from discussions import services
 
     return services.thread_for_article(article)
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Tasks run in the test's own thread when queued (Celery's eager mode), so their live events reach
+    open streams in this process without the relay (notifications.live); the tests that go through the
+    real broker and a real worker (notifications/tests/test_worker.py) turn it off."""
+    from agora.celery import app
+
+    settings.NOTIFICATIONS_LIVE_RELAY = False
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield

@@ -98,7 +98,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "bio"]
+        fields = ["display_name", "bio", "show_follows"]
         help_texts = {
             "display_name": "Shown next to your comments instead of your username. Up to 60 characters.",
             "bio": "A line or two about you, shown on your public profile. Up to 280 characters.",

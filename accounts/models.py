@@ -10,6 +10,11 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=60, blank=True)
     bio = models.CharField("short bio", max_length=280, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    show_follows = models.BooleanField(
+        "show what I follow on my profile",
+        default=False,
+        help_text="Lists the topics, sections and authors you follow on your public profile.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -30,3 +35,21 @@ class User(AbstractUser):
         words = [w for w in self.public_name.replace("_", " ").replace(".", " ").split() if w]
         letters = "".join(w[0] for w in words[:2]) or self.username[:1]
         return letters.upper()
+
+
+class Mute(models.Model):
+    """One reader muting another: the muted reader's comments collapse for the muter, and nothing they
+    do reaches the muter as a notification.  The muted reader is never told."""
+
+    muter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mutes")
+    muted = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(condition=~models.Q(muter=models.F("muted")), name="mute_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.muter_id} muted user {self.muted_id}"

@@ -14,9 +14,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Mute, User
 from discussions import events
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
+from notifications.models import EmailPreference, Notification
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -85,6 +86,22 @@ def export_data(user: User, absolute: Callable[[str], str] = str) -> dict:
             }
             for reaction in reactions
         ],
+        # What the site told you, and how you want to be emailed.
+        "notifications": [
+            {
+                "kind": n.kind,
+                "text": n.text,
+                "url": absolute(n.url) if n.url.startswith("/") else n.url,
+                "count": n.count,
+                "created_at": n.created_at,
+                "updated_at": n.updated_at,
+                "read_at": n.read_at,
+            }
+            for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
+        ],
+        "email_preferences": dict(EmailPreference.objects.filter(user=user).values_list("kind", "frequency")),
+        # Readers you muted (they were never told).
+        "muted": sorted(Mute.objects.filter(muter=user).values_list("muted__username", flat=True)),
         "mentions": {
             # Comments by other readers that mention you (their text is theirs, so only links).
             "of_you": [
@@ -159,3 +176,23 @@ def _announce(changed: list[Comment], reacted_ids: list[int]) -> None:
         events.comment_changed(comment)
     for comment in Comment.objects.filter(pk__in=reacted_ids).only("id", "thread_id", "reaction_count"):
         events.reaction_changed(comment)
+
+
+class MuteError(Exception):
+    """A mute that cannot be: the message says why."""
+
+
+def mute(user: User, person: User) -> bool:
+    """`user` mutes `person`: their comments collapse for `user`, and nothing they do notifies `user`.
+
+    `person` is never told.  True when it is new (muting twice changes nothing).
+    """
+    if person.pk == user.pk:
+        raise MuteError("You cannot mute yourself.")
+    _, created = Mute.objects.get_or_create(muter=user, muted=person)
+    return created
+
+
+def unmute(user: User, person: User) -> bool:
+    deleted, _ = Mute.objects.filter(muter=user, muted=person).delete()
+    return bool(deleted)

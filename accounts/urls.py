@@ -36,6 +36,8 @@ urlpatterns = [
     ),
     path("profile/", views.edit_profile, name="edit-profile"),
     path("people/<str:username>/", views.profile, name="profile"),
+    path("people/<str:username>/mute/", views.mute, name="mute"),
+    path("muted/", views.muted, name="muted"),
     path("data.json", views.data_export, name="data-export"),
     path("erase/", views.erase, name="erase"),
 ]

@@ -22,9 +22,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts import roles, services, throttle, verification
+from accounts import roles, selectors, services, throttle, verification
 from accounts.forms import (
     DUPLICATE_EMAIL,
     EraseAccountForm,
@@ -225,8 +225,45 @@ def account(request: SignedInRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    """A reader's public page: their published comments (newest first, keyset pages), counts and picks."""
     person = get_object_or_404(User, username=username, is_active=True)
-    return render(request, "accounts/profile.html", {"person": person})
+    context = {
+        "person": person,
+        "comments": selectors.published_comments(person, request.GET.get("after")),
+        "counts": selectors.profile_counts(person),
+        "picks": selectors.editors_picks(person),
+        "muted": person.pk in selectors.muted_ids(request.user) if request.user.pk != person.pk else False,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def mute(request: SignedInRequest, username: str) -> HttpResponse:
+    """Mute (or, with `undo`, unmute) a reader; they are not told."""
+    person = get_object_or_404(User, username=username, is_active=True)
+    if request.POST.get("undo"):
+        services.unmute(request.user, person)
+        messages.success(request, f"You unmuted {person.public_name}.")
+    else:
+        try:
+            services.mute(request.user, person)
+        except services.MuteError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"You muted {person.public_name}: their comments are folded away for you and they cannot "
+                "notify you. They are not told.",
+            )
+    return redirect(
+        _safe_next(request) if request.POST.get("next") else reverse("accounts:profile", args=[username])
+    )
+
+
+@login_required
+def muted(request: SignedInRequest) -> HttpResponse:
+    return render(request, "accounts/muted.html", {"people": selectors.muted_readers(request.user)})
 
 
 @login_required

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "discussions",
     "moderation",
     "interests",
+    "notifications",
     "embed",
     "api",
 ]
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.site_navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -233,6 +236,65 @@ COMMENT_EDIT_WINDOW_SECONDS = int(os.environ.get("COMMENT_EDIT_WINDOW_SECONDS", 
 # Seconds an SSE connection stays open before the browser reconnects (bounds held workers).
 LIVE_STREAM_SECONDS = int(os.environ.get("LIVE_STREAM_SECONDS", "300"))
 LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "15"))
+
+# --- Background tasks (Celery; agora/celery.py) -----------------------------
+# The broker: CELERY_BROKER_URL (redis://… or amqp://… for RabbitMQ), else REDIS_URL, else the embedded
+# default, kombu's filesystem transport under var/tasks (one machine, no server: `make run` starts a
+# worker with its scheduler beside runserver).  Periodic work runs from the engine's scheduler (celery
+# beat), never cron: CELERY_BEAT_SCHEDULE below.
+TASKS_DIR = VAR_DIR / "tasks"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+        "data_folder_in": str(TASKS_DIR / "queue"),
+        "data_folder_out": str(TASKS_DIR / "queue"),
+        "control_folder": str(TASKS_DIR / "control"),
+    }
+    for folder in ("queue", "control"):  # the transport expects them; every process may be the first
+        (TASKS_DIR / folder).mkdir(parents=True, exist_ok=True)
+else:
+    # Redis redelivers a task not acknowledged within this time (ours are idempotent; none runs that long).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)  # tests turn it on (conftest)
+CELERY_TASK_IGNORE_RESULT = True  # no task's return value is read: no result backend
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it to another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(TASKS_DIR / "beat-schedule")
+# Feeds polled by the scheduler (was `manage.py ingest URL --watch`): comma-separated URLs.
+INGEST_FEEDS = env_list("INGEST_FEEDS", [])
+INGEST_FEED_INTERVAL = float(os.environ.get("INGEST_FEED_INTERVAL", "300"))
+
+# --- Notifications (notifications/) ---------------------------------------
+# Seconds an "immediate" email waits for more of the same (a burst of replies is one email).
+NOTIFICATIONS_IMMEDIATE_DELAY = int(os.environ.get("NOTIFICATIONS_IMMEDIATE_DELAY", "60"))
+# Web processes read new notifications from the database to update open bells (notifications/live.py):
+# needed when the live broker is in-process (no REDIS_URL), since the worker is another process.
+NOTIFICATIONS_LIVE_RELAY = env_bool("NOTIFICATIONS_LIVE_RELAY", not REDIS_URL)
+# Local hour of the daily digest; the weekly one goes on Mondays at the same hour.
+NOTIFICATIONS_DIGEST_HOUR = int(os.environ.get("NOTIFICATIONS_DIGEST_HOUR", "7"))
+
+# What the scheduler runs, and when (these replace the cron jobs the README used to ask for).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "heat-guard-sweep": {"task": "moderation.sweep_heat_guards", "schedule": 60.0},
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "daily-digest": {
+        "task": "notifications.compose_digests",
+        "schedule": crontab(minute="0", hour=str(NOTIFICATIONS_DIGEST_HOUR)),
+        "args": ("daily",),
+    },
+    "weekly-digest": {
+        "task": "notifications.compose_digests",
+        "schedule": crontab(minute="0", hour=str(NOTIFICATIONS_DIGEST_HOUR), day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    **{
+        f"poll-feed {url}": {"task": "articles.poll_feed", "schedule": INGEST_FEED_INTERVAL, "args": (url,)}
+        for url in INGEST_FEEDS
+    },
+}
 
 # --- JSON API (api/) ------------------------------------------------------
 # Browser origins (scheme://host[:port]) allowed to call /api/ cross-origin, with

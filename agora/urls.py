@@ -25,6 +25,7 @@ urlpatterns = [
     path("guidelines/", TemplateView.as_view(template_name="discussions/guidelines.html"), name="guidelines"),
     path("commenting/", include("discussions.commenting_urls")),
     path("moderation/", include("moderation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("embed/", include("embed.urls")),
     path("", include("embed.root_urls")),  # /embed.js, the publisher snippet's script
     path("api/v1/", include("api.urls")),

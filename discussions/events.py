@@ -8,6 +8,7 @@ is invalidated through its page-cache scope, and its cached API reads through th
 from agora.page_cache import bump_generation
 from api.read_cache import thread_scope
 from articles.views import article_page_scope
+from discussions import notices
 from discussions.live import broker
 from discussions.models import Comment, Thread
 
@@ -44,10 +45,12 @@ def comment_published(comment: Comment) -> None:
             comment,
             {"type": "comment", "id": comment.pk, "parent": comment.parent_id, "root": comment.root_id},
         )
+        notices.comment_published(comment)
 
 
 def comment_changed(comment: Comment) -> None:
     _changed(comment, {"type": "changed", "id": comment.pk, "status": comment.status})
+    notices.comment_published(comment)  # an edit may mention someone new (told once per comment)
 
 
 def reaction_changed(comment: Comment) -> None:

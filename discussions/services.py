@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from discussions import events
+from discussions import events, notices
 from discussions.formatting import mentioned_usernames, render_comment
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 from moderation import audit
@@ -295,6 +295,7 @@ def react(user, comment: Comment) -> Comment:
         with transaction.atomic():
             Reaction.objects.create(comment=comment, user=user)
             Comment.objects.filter(pk=comment.pk).update(reaction_count=F("reaction_count") + 1)
+            notices.respected(user, comment)
     except IntegrityError:
         raise CommentError(
             "already_reacted", "You have already shown respect for this comment.", 409
@@ -323,6 +324,8 @@ def set_featured(editor, comment: Comment, featured: bool) -> Comment:
     with transaction.atomic():
         Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
         audit.record(editor, "feature_comment" if featured else "unfeature_comment", comment)
+        if featured:
+            notices.featured(comment)
     comment.is_featured = featured
     transaction.on_commit(lambda: events.comment_changed(comment))
     return comment

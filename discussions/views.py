@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import muted_ids
 from agora.requests import HtmxRequest
 from discussions import selectors, services
 from discussions.events import thread_channel
@@ -49,6 +50,7 @@ def permalink(request: HtmxRequest, comment_id: int) -> HttpResponse:
         "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
         "has_earlier_replies": bool(replies) and replies[0].path != _first_reply_path(root),
         "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
+        "muted_ids": muted_ids(request.user),
         "state": services.commenting_state(comment.thread),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
     }
@@ -172,6 +174,7 @@ def more_replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
         "thread": root.thread,
         "node": selectors.ThreadNode(comment=root, replies=replies, replies_cursor=cursor),
         "reacted_ids": selectors.reacted_ids(request.user, [r.pk for r in replies]),
+        "muted_ids": muted_ids(request.user),
         "state": services.commenting_state(root.thread),
     }
     if request.htmx:

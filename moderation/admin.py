@@ -7,7 +7,6 @@ from moderation.models import (
     ModerationDecision,
     ModerationPolicy,
     ModerationRule,
-    Notification,
     Report,
     UserTrust,
 )
@@ -116,11 +115,3 @@ class BanAdmin(ReadOnlyAdmin):
     list_filter = ["lifted_at"]
     search_fields = ["user__username", "reason"]
     list_select_related = ["user", "by"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "kind", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["user__username"]
-    list_select_related = ["user"]

@@ -44,7 +44,10 @@ from discussions.live import broker
 from discussions.models import Comment, CommentingPolicy, Thread
 from moderation import audit, conf
 from moderation.decisions import Action, Trigger
-from moderation.models import HeatGuard, ModerationDecision, Notification, Report
+from moderation.models import HeatGuard, ModerationDecision, Report
+from notifications import services as notifications
+from notifications.display import absolute
+from notifications.models import Kind as NotificationKind
 
 Mode = HeatGuard.Mode
 CHANNEL = "moderation"  # the live channel moderators' pages listen to
@@ -341,19 +344,18 @@ def _where(thread: Thread) -> str:
 
 def _alert_moderators(thread: Thread, guard: HeatGuard, reason: str, limits: Limits) -> None:
     """A notification (and email) to each moderator, at most ALERT_LIMIT of them."""
-    from moderation.services import notify  # imported here: it imports discussions.services, which imports us
-
     moderators = (
         get_user_model()
         .objects.with_perm("moderation.moderate_comments", is_active=True)
         .order_by("pk")[:ALERT_LIMIT]
     )
+    link = absolute(_where(thread))  # absolute, so that it works in an email
     message = (
         f"“{thread}” switched itself to {guard.get_mode_display().lower()}: {reason}. "
-        f"It reopens after {limits.calm_minutes} calm minutes. {_where(thread)}"
+        f"It reopens after {limits.calm_minutes} calm minutes. {link}"
     )
-    for moderator in moderators:
-        notify(moderator, Notification.Kind.HEAT, message)
+    key = f"heat:{thread.pk}:{guard.engaged_at.isoformat() if guard.engaged_at else ''}"
+    notifications.notify(NotificationKind.HEAT, moderators, key=key, text=message, url=link)
 
 
 def _announce(thread: Thread, guard: HeatGuard, switch: str) -> None:

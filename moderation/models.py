@@ -296,36 +296,6 @@ class Ban(models.Model):
         return self.until is None
 
 
-class Notification(models.Model):
-    """A message to a reader from the moderators, shown on their notifications page (and emailed)."""
-
-    class Kind(models.TextChoices):
-        REJECTED = "rejected", "Comment rejected"
-        REMOVED = "removed", "Comment removed"
-        WARNING = "warning", "Warning"
-        BAN = "ban", "Ban or suspension"
-        LIFTED = "lifted", "Ban lifted"
-        HEAT = "heat", "Discussion heating up"  # to moderators: a heat guard engaged (heat.py)
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_notifications"
-    )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    message = models.TextField()
-    comment = models.ForeignKey(
-        "discussions.Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for user {self.user_id}"
-
-
 class HeatGuard(models.Model):
     """The heat guard of one discussion (moderation.heat): its sliding-window counters and its switch.
 

@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from discussions.models import Comment
-from moderation.models import Ban, ModerationDecision, Notification, Report
+from moderation.models import Ban, ModerationDecision, Report
 
 Action = ModerationDecision.Action
 Source = ModerationDecision.Source
@@ -72,7 +72,3 @@ def reported_queue() -> QuerySet[Comment]:
         .select_related("thread", "author")
         .order_by("-open_reports", "first_reported_at")
     )
-
-
-def notifications_for(user, limit: int = 50) -> list[Notification]:
-    return list(Notification.objects.filter(user=user).select_related("comment")[:limit])

@@ -4,10 +4,9 @@ Refusals are discussions.services.CommentError (code, message, HTTP status), lik
 services, so forms and the API can show them the same way.
 """
 
+import uuid
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,7 +15,9 @@ from discussions.models import Comment
 from discussions.services import CommentError, set_status
 from moderation import audit, conf, heat, queues, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
-from moderation.models import Ban, ModerationDecision, Notification, Report
+from moderation.models import Ban, ModerationDecision, Report
+from notifications import services as notifications
+from notifications.models import Kind as NotificationKind
 
 Status = Comment.Status
 REPORT_PERIOD = 3600  # MODERATION_REPORTS_PER_HOUR counts over this window
@@ -44,17 +45,17 @@ def _require_reason(reason: str, what: str) -> str:
 # --- notifications -----------------------------------------------------------------------------------
 
 
-def notify(user, kind: str, message: str, comment: Comment | None = None) -> Notification | None:
-    """Store a notification the reader sees on their notifications page, and email it after commit."""
-    if user is None:
-        return None
-    notification = Notification.objects.create(user=user, kind=kind, message=message, comment=comment)
-    if user.email:
-        subject = f"{settings.SITE_NAME}: {Notification.Kind(kind).label.lower()}"
-        transaction.on_commit(
-            lambda: send_mail(subject, message, None, [user.email], fail_silently=True), robust=True
-        )
-    return notification
+def notify(user, what: str, message: str, comment: Comment | None = None) -> None:
+    """Tell a reader what the moderators decided (notifications page, bell, and email as they choose),
+    once the decision commits.  `what`: approved, rejected, removed, warning, ban or lifted."""
+    notifications.notify(
+        NotificationKind.MODERATION,
+        [user],
+        key=f"moderation:{what}:{uuid.uuid4().hex}",
+        comment=comment,
+        text=message,
+        url=comment.thread.get_absolute_url() if comment is not None else "",
+    )
 
 
 # --- reviewing comments ------------------------------------------------------------------------------
@@ -96,6 +97,7 @@ def approve(moderator, comment: Comment, reason: str = "") -> Comment:
         if credit:
             trust.credit_approved(comment.author)
         audit.record(moderator, "approve_comment", comment, reason, dismissed_reports=reports)
+        notify(comment.author, "approved", "Your comment is published: a moderator approved it.", comment)
     return comment
 
 
@@ -107,10 +109,10 @@ def _take_down(moderator, comment: Comment, status: str, reason: str, action: st
         trust.debit_rejected(comment.author)
         audit.record(moderator, action, comment, reason, upheld_reports=reports)
         heat.comment_taken_down(comment)
-        kind = Notification.Kind.REJECTED if status == Status.REJECTED else Notification.Kind.REMOVED
+        what = "rejected" if status == Status.REJECTED else "removed"
         verb = "was not published" if status == Status.REJECTED else "was removed by a moderator"
         excerpt = comment.body[:200] + ("…" if len(comment.body) > 200 else "")
-        notify(comment.author, kind, f"Your comment {verb}: {reason}\n\nYou wrote:\n{excerpt}", comment)
+        notify(comment.author, what, f"Your comment {verb}: {reason}\n\nYou wrote:\n{excerpt}", comment)
     return comment
 
 
@@ -219,7 +221,7 @@ def _create_ban(moderator, user, reason: str, until: datetime | None) -> Ban:
         when = timezone.localtime(until).strftime("%d %B %Y, %H:%M %Z")
         action, message = "suspend_user", f"Your account is suspended from commenting until {when}: {reason}"
     audit.record(moderator, action, user, reason, ban_id=ban.pk, until=until.isoformat() if until else None)
-    notify(user, Notification.Kind.BAN, message + "\n\nYou can still read the site.")
+    notify(user, "ban", message + "\n\nYou can still read the site.")
     return ban
 
 
@@ -256,15 +258,15 @@ def lift(moderator, user, reason: str) -> int:
         Ban.objects.filter(pk__in=ids).update(lifted_at=now, lifted_by=moderator)
         if ids:
             audit.record(moderator, "lift_ban", user, reason, ban_ids=ids)
-            notify(user, Notification.Kind.LIFTED, f"You can comment again: {reason}")
+            notify(user, "lifted", f"You can comment again: {reason}")
     return len(ids)
 
 
-def warn(moderator, user, reason: str, comment: Comment | None = None) -> Notification | None:
+def warn(moderator, user, reason: str, comment: Comment | None = None) -> None:
     """A formal warning: the reader is told, and the log keeps it for the next decision about them."""
     _require(moderator, "moderation.ban_users", "warn readers")
     reason = _require_reason(reason, "warn a reader")
     _check_target(moderator, user)
     with transaction.atomic():
         audit.record(moderator, "warn_user", user, reason, comment_id=comment.pk if comment else None)
-        return notify(user, Notification.Kind.WARNING, f"A warning from the moderators: {reason}", comment)
+        notify(user, "warning", f"A warning from the moderators: {reason}", comment)

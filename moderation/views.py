@@ -5,13 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from discussions.models import Comment
 from discussions.services import CommentError
-from moderation import selectors, services
+from moderation import services
 from moderation.forms import ReportForm
-from moderation.models import Notification
 
 
 def _comment_url(comment: Comment) -> str:
@@ -41,11 +39,6 @@ def report(request: HttpRequest, comment_id: int) -> HttpResponse:
     return render(request, "moderation/report.html", {"comment": comment, "form": form}, status=status)
 
 
-@login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    """The reader's messages from the moderators; opening the page marks them read."""
-    items = selectors.notifications_for(request.user)
-    unread = [n.pk for n in items if n.read_at is None]
-    if unread:
-        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
-    return render(request, "moderation/notifications.html", {"notifications": items, "unread": set(unread)})
+    """The moderators' messages now live with every other notification."""
+    return redirect("notifications:list", permanent=True)

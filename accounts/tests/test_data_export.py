@@ -76,3 +76,22 @@ def test_a_new_account_downloads_an_empty_history(client, newcomer):
     assert data["comments"] == [] and data["reactions"] == []
     assert data["mentions"] == {"of_you": [], "by_you": []}
     assert data["profile"]["email_verified_at"] is None
+
+
+def test_the_download_holds_notifications_email_choices_and_mutes(
+    client, alice, bob, thread, django_capture_on_commit_callbacks
+):
+    from accounts.services import mute
+    from notifications.services import set_frequency
+
+    with django_capture_on_commit_callbacks(execute=True):
+        root = services.post_comment(alice, thread, "Root")
+        services.post_comment(bob, thread, "A reply by bob", root)
+    set_frequency(alice, "reaction", "weekly")
+    mute(alice, bob)
+    client.force_login(alice)
+    data = json.loads(client.get("/accounts/data.json").content)
+    (note,) = data["notifications"]
+    assert note["kind"] == "reply" and note["url"].startswith("http://testserver/discussions/comments/")
+    assert data["email_preferences"] == {"reaction": "weekly"} and data["muted"] == ["bob"]
+    assert "A reply by bob" not in client.get("/accounts/data.json").content.decode()  # bob's words are his

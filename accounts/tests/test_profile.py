@@ -98,3 +98,90 @@ def test_unknown_and_inactive_profiles_are_404(client):
 )
 def test_initials(username, display_name, initials):
     assert User(username=username, display_name=display_name.strip()).initials == initials
+
+
+# --- the public page: comments, counts, picks; muting -------------------------------------------------
+
+
+def _comments(thread, author, count: int) -> list:
+    """`count` published comments, oldest first (bulk: posting this many would meet the rate limit)."""
+    from discussions.models import Comment
+    from discussions.tests.conftest import bulk_thread
+
+    bulk_thread(thread, author, roots=count)
+    return list(Comment.objects.filter(thread=thread, author=author).order_by("created_at", "id"))
+
+
+def test_a_profile_lists_published_comments_newest_first_in_keyset_pages(client, alice, bob, thread):
+    from accounts import selectors
+    from discussions import services
+    from discussions.models import Comment
+    from moderation.models import ModerationRule
+
+    posted = _comments(thread, bob, selectors.PROFILE_PAGE_SIZE + 5)
+    ModerationRule.objects.create(phrase="secret", kind=ModerationRule.Kind.SUSPECT)
+    held = services.post_comment(bob, thread, "A secret held for review")
+    services.set_status(posted[0], Comment.Status.REMOVED)
+    services.react(alice, posted[-1])
+    services.set_featured(make_user("eddie", role="Editors", is_staff=True), posted[-1], True)
+    html = client.get("/accounts/people/bob/").text
+    assert html.count('class="profile-comment"') == selectors.PROFILE_PAGE_SIZE + 1  # and one pick
+    assert html.index("Comment 24") < html.index("Comment 23")
+    assert f"/discussions/comments/{posted[-1].pk}/#c{posted[-1].pk}" in html and str(thread) in html
+    assert held.body not in html and "Comment 0<" not in html  # held and removed: not public
+    assert "<dd>24</dd>" in html and "<dd>1</dd>" in html  # comments; respect and picks
+    older = client.get("/accounts/people/bob/", {"after": selectors.published_comments(bob).next_cursor}).text
+    assert older.count('class="profile-comment"') == 4 + 1 and "Comment 1<" in older
+    assert 'rel="next"' not in older
+
+
+def test_a_profile_costs_the_same_queries_with_3_and_60_comments(client, alice, bob, thread):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    used = []
+    for count in (3, 57):
+        _comments(thread, bob, count)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/accounts/people/bob/").status_code == 200
+        used.append(len(captured))
+    # person, comments, counts, picks; session, user, mutes; the header: 2 permissions, the bell, sections
+    assert used[0] == used[1] <= 11
+
+
+def test_muting_and_unmuting_a_reader(client, alice, bob):
+    from accounts.models import Mute
+
+    client.force_login(alice)
+    assert "Mute bob" in client.get("/accounts/people/bob/").text
+    response = client.post("/accounts/people/bob/mute/")
+    assert response.status_code == 302 and Mute.objects.filter(muter=alice, muted=bob).exists()
+    assert "You muted bob." in client.get("/accounts/people/bob/").text
+    assert "bob" in client.get("/accounts/muted/").text
+    client.post("/accounts/people/bob/mute/")  # twice: still one
+    assert Mute.objects.count() == 1
+    client.post("/accounts/people/bob/mute/", {"undo": "1", "next": "/accounts/muted/"})
+    assert not Mute.objects.exists()
+    assert "Mute" not in client.get("/accounts/people/alice/").text.split("<main")[1]  # not yourself
+    assert client.post("/accounts/people/alice/mute/").status_code == 302 and not Mute.objects.exists()
+    client.logout()
+    assert client.post("/accounts/people/bob/mute/").status_code == 302  # to log in
+    assert not Mute.objects.exists()
+
+
+def test_a_muted_readers_comments_fold_away_and_they_are_not_told(client, alice, bob, thread, article):
+    from accounts import services as accounts
+    from discussions import services
+
+    comment = services.post_comment(bob, thread, "Bob's view on the harbour.")
+    accounts.mute(alice, bob)
+    client.force_login(alice)
+    html = client.get(article.get_absolute_url()).text
+    assert '<details class="comment--muted"><summary>A comment by bob, whom you muted</summary>' in html
+    assert "Bob's view on the harbour." in html  # still there, one click away
+    permalink = client.get(f"/discussions/comments/{comment.pk}/").text
+    assert "whom you muted" in permalink
+    client.force_login(bob)
+    assert "muted" not in client.get(article.get_absolute_url()).text.lower()
+    assert "muted" not in client.get("/accounts/people/alice/").text.lower()

@@ -1,5 +1,6 @@
 from django import template
 
+from accounts.selectors import muted_ids
 from discussions import selectors, services
 from discussions.forms import CommentForm
 
@@ -29,6 +30,7 @@ def thread_context(request, thread) -> dict:
         "state": services.commenting_state(thread),
         "form": CommentForm(),
         "reacted_ids": page.reacted_ids,
+        "muted_ids": muted_ids(request.user),  # their comments fold away for this reader
         "newest_id": thread.comments.order_by("-id").values_list("id", flat=True).first() or 0,
         "can_feature": request.user.has_perm("discussions.feature_comment"),
         "sorts": [("newest", "Newest"), ("oldest", "Oldest"), ("reacted", "Most respected")],

@@ -16,7 +16,6 @@ PAGES = [
     "report",
     "usertrust",
     "ban",
-    "notification",
 ]
 
 

@@ -25,8 +25,9 @@ from discussions.services import CommentError
 from discussions.tests.conftest import make_user
 from moderation import heat
 from moderation import services as moderation
-from moderation.models import AuditEntry, HeatGuard, ModerationRule, Notification
+from moderation.models import AuditEntry, HeatGuard, ModerationRule
 from moderation.selectors import held_queue
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -113,9 +114,10 @@ def test_a_storm_on_one_article_tightens_it_alone_and_calm_lifts_it(
     assert "5 of 6 new comments in the last 10 minutes were held, rejected or reported (83%)" in entry.reason
 
     # Moderators are told (a notification and a live event); readers are not.
-    alert = Notification.objects.get(user=moderator)
-    assert alert.kind == "heat" and "Harbour strike turns ugly" in alert.message and url in alert.message
-    assert not Notification.objects.filter(user__in=[alice, bob], kind="heat").exists()
+    alert = Notification.objects.get(recipient=moderator)
+    assert alert.kind == "heat" and "Harbour strike turns ugly" in alert.text
+    assert f"http://127.0.0.1:8000{url}" in alert.text and alert.url == f"http://127.0.0.1:8000{url}"
+    assert not Notification.objects.filter(recipient__in=[alice, bob], kind="heat").exists()
     event = next(live)
     assert (event["type"], event["switch"], event["thread"], event["mode"]) == (
         "heat_guard",
@@ -337,6 +339,6 @@ def test_an_embedded_discussion_is_guarded_too(django_capture_on_commit_callback
         heat.feed(thread.pk, posted=6, flagged=4)
     state = effective_status(thread)
     assert state.premoderated and "very busy" in state.reason
-    alert = Notification.objects.get(kind="heat").message
+    alert = Notification.objects.get(kind="heat").text
     assert alert.startswith("“Embedded story” switched itself to pre-moderation: 4 of 6 new comments")
     assert alert.endswith("It reopens after 30 calm minutes. https://example.org/story")

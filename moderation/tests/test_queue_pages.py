@@ -21,16 +21,16 @@ from moderation.models import (
     Ban,
     ModerationDecision,
     ModerationRule,
-    Notification,
     Report,
     UserTrust,
 )
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "moderation:queue"
 JSON = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
-QUEUE_PAGE_QUERIES = 16
+QUEUE_PAGE_QUERIES = 17  # with the header bell's unread count
 STEPS = [
     {"step": "normalise", "outcome": "pass", "reason": "", "details": {}},
     {
@@ -129,9 +129,9 @@ def test_unknown_queue_is_404(mod_client):
 
 def test_moderators_see_the_nav_link_and_readers_do_not(client, alice, moderator):
     client.force_login(alice)
-    assert reverse(QUEUE, args=["pending"]) not in client.get(reverse("moderation:notifications")).text
+    assert reverse(QUEUE, args=["pending"]) not in client.get(reverse("notifications:list")).text
     client.force_login(moderator)
-    assert reverse(QUEUE, args=["pending"]) in client.get(reverse("moderation:notifications")).text
+    assert reverse(QUEUE, args=["pending"]) in client.get(reverse("notifications:list")).text
 
 
 # --- what an item shows ------------------------------------------------------------------------------
@@ -192,13 +192,16 @@ def test_reject_needs_a_reason_and_writes_nothing_without_one(mod_client, held):
     assert not audit("reject_comment") and not Notification.objects.exists()
 
 
-def test_reject_with_a_common_reason_tells_the_author_and_audits(mod_client, moderator, held, member):
-    decide(mod_client, held, action="reject", reason_choice="abuse")
+def test_reject_with_a_common_reason_tells_the_author_and_audits(
+    mod_client, moderator, held, member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(mod_client, held, action="reject", reason_choice="abuse")
     assert Comment.objects.get(pk=held.pk).status == "rejected"
     (entry,) = audit("reject_comment")
     assert (entry.actor, entry.reason) == (moderator, "it is abusive or insulting")
-    (note,) = Notification.objects.filter(user=member)
-    assert "it is abusive or insulting" in note.message
+    (note,) = Notification.objects.filter(recipient=member)
+    assert "it is abusive or insulting" in note.text
 
 
 def test_own_words_win_over_the_list(mod_client, held):
@@ -260,12 +263,20 @@ def test_feature_from_the_queue_is_audited(mod_client, moderator, root):
 # --- bulk ---------------------------------------------------------------------------------------------
 
 
-def test_bulk_reject_goes_through_the_service_for_each(mod_client, moderator, thread):
+def test_bulk_reject_goes_through_the_service_for_each(
+    mod_client, moderator, thread, django_capture_on_commit_callbacks
+):
     comments = make_held(thread, 3)
-    response = mod_client.post(
-        reverse("moderation:bulk"),
-        {"action": "reject", "reason_choice": "spam", "comment": [c.pk for c in comments[:2]], "next": "/"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = mod_client.post(
+            reverse("moderation:bulk"),
+            {
+                "action": "reject",
+                "reason_choice": "spam",
+                "comment": [c.pk for c in comments[:2]],
+                "next": "/",
+            },
+        )
     assert response.status_code == 302
     assert sorted(Comment.objects.values_list("status", flat=True)) == ["held", "rejected", "rejected"]
     assert len(audit("reject_comment")) == 2
@@ -304,17 +315,23 @@ def test_bulk_reject_without_a_reason_changes_nothing(mod_client, thread):
 # --- the author ---------------------------------------------------------------------------------------
 
 
-def test_suspend_for_seven_days_warn_and_ban(mod_client, moderator, held, member):
+def test_suspend_for_seven_days_warn_and_ban(
+    mod_client, moderator, held, member, django_capture_on_commit_callbacks
+):
     url = reverse("moderation:sanction", args=[member.pk])
-    mod_client.post(url, {"action": "suspend", "days": "7", "reason": "Repeated insults", "comment": held.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        mod_client.post(
+            url, {"action": "suspend", "days": "7", "reason": "Repeated insults", "comment": held.pk}
+        )
     ban = Ban.objects.get(user=member)
     assert timedelta(days=6, hours=23) < ban.until - timezone.now() <= timedelta(days=7)
     assert audit("suspend_user")[0].reason == "Repeated insults"
-    mod_client.post(url, {"action": "warn", "reason": "Mind the tone"})
-    mod_client.post(url, {"action": "ban", "reason": "Threats"})
+    with django_capture_on_commit_callbacks(execute=True):
+        mod_client.post(url, {"action": "warn", "reason": "Mind the tone"})
+        mod_client.post(url, {"action": "ban", "reason": "Threats"})
     assert Ban.objects.filter(user=member, until__isnull=True).exists()
     assert [e.action for e in AuditEntry.objects.order_by("id")] == ["suspend_user", "warn_user", "ban_user"]
-    assert Notification.objects.filter(user=member).count() == 3
+    assert Notification.objects.filter(recipient=member).count() == 3
 
 
 def test_sanctions_need_a_reason_and_a_duration(mod_client, member):
@@ -379,7 +396,8 @@ def test_live_updates_say_once_what_arrived_and_stop_polling(mod_client, thread)
 
 
 def test_a_queue_page_costs_the_same_with_5_and_50_items(mod_client, thread, django_assert_max_num_queries):
-    """Session, user, 2 perms, rows, checks, reports, notes, trust, bans, warnings, 3 sizes, marker, nav."""
+    """Session, user, 2 perms, rows, checks, reports, notes, trust, bans, warnings, 3 sizes, marker, nav,
+    the bell."""
     used = []
     for count, prefix in ((5, "few"), (45, "many")):
         make_held(thread, count, prefix=prefix)

@@ -8,7 +8,8 @@ from discussions import services
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation import audit
-from moderation.models import AuditEntry, ModerationRule, Notification, Report
+from moderation.models import AuditEntry, ModerationRule, Report
+from notifications.models import Notification
 from tests.browser.plugin import screenshot
 from tests.browser.test_discussion import log_in
 
@@ -72,7 +73,7 @@ def test_moderator_clears_the_pending_queue_with_the_keyboard(live_server, page)
         (moderator.pk, "approve_comment", str(third.pk), ""),
         (moderator.pk, "approve_comment", str(first.pk), ""),
     ]
-    assert "it is abusive or insulting" in Notification.objects.get(user=second.author).message
+    assert "it is abusive or insulting" in Notification.objects.get(recipient=second.author).text
 
     # Live: a comment held while the page is open is announced, not inserted, at once: the event
     # stream makes the page look well before its next 15-second poll.
