@@ -280,6 +280,7 @@ NOTIFICATIONS_DIGEST_HOUR = int(os.environ.get("NOTIFICATIONS_DIGEST_HOUR", "7")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heat-guard-sweep": {"task": "moderation.sweep_heat_guards", "schedule": 60.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "announce-scheduled-articles": {"task": "interests.announce_due", "schedule": 60.0},
     "daily-digest": {
         "task": "notifications.compose_digests",
         "schedule": crontab(minute="0", hour=str(NOTIFICATIONS_DIGEST_HOUR)),

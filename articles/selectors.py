@@ -120,7 +120,7 @@ def topics_of(article: Article) -> list[Topic]:
 def article_for_page(slug: str, include_drafts: bool = False) -> Article | None:
     base = Article.objects.all() if include_drafts else Article.objects.published()
     return (
-        base.select_related("section")
+        base.select_related("section", "thread")  # the thread, if the article has one yet: for follow buttons
         .prefetch_related(
             Prefetch("blocks", queryset=ArticleBlock.objects.order_by("position", "id")),
             Prefetch(

@@ -69,9 +69,10 @@ def reader_texts(article: Article, blocks: Sequence[ArticleBlock]) -> list[str]:
     return texts
 
 
-def refresh_derived_fields(article: Article) -> None:
+def refresh_derived_fields(article: Article, topics: bool = True) -> None:
     """Recompute what derives from the body: word count, reading time, search text, lead image, then
-    the topics and the related articles; and tell the layers above that the article is stored.
+    (unless `topics` is False: derive_topics will, later) the topics and the related articles, and
+    tell the layers above that the article is stored.
 
     Called after the body changes (the admin's save_related, ingestion, the demo loader).
     Uses a save with update_fields so that updated_at and the cache signals behave as for any save.
@@ -85,8 +86,6 @@ def refresh_derived_fields(article: Article) -> None:
     article.search_text = "\n".join([article.headline, *[t for t in texts if t]])
     article.lead_image_src = lead.image_src if lead else ""
     article.lead_image_alt = lead.alt_text if lead else ""
-    assign_topics(article, blocks)
-    refresh_related(article)
     article.save(
         update_fields=[
             "word_count",
@@ -97,6 +96,16 @@ def refresh_derived_fields(article: Article) -> None:
             "updated_at",
         ]
     )
+    if topics:
+        derive_topics(article, blocks)
+
+
+@transaction.atomic
+def derive_topics(article: Article, blocks: Sequence[ArticleBlock] | None = None) -> None:
+    """Extract the article's topics, store its related articles, and send `article_stored` (the layers
+    above index and announce it).  Bulk ingestion runs this in a background task (articles.tasks)."""
+    assign_topics(article, list(article.blocks.all()) if blocks is None else blocks)
+    refresh_related(article)
     article_stored.send(sender=Article, article=article)
 
 
@@ -410,10 +419,11 @@ def find_existing(data: ArticleData) -> Article | None:
 
 
 @transaction.atomic
-def upsert_article(data: ArticleData) -> tuple[Article, bool]:
+def upsert_article(data: ArticleData, topics: bool = True) -> tuple[Article, bool]:
     """Store an article, updating the existing one with the same canonical URL or GUID.
 
     Runs in one transaction: either the article and its whole body are written, or nothing is.
+    With `topics` False, the caller runs derive_topics later (bulk ingestion, in the background).
     Returns (article, created).
     """
     article = find_existing(data)
@@ -458,5 +468,5 @@ def upsert_article(data: ArticleData) -> tuple[Article, bool]:
     ArticleBlock.objects.bulk_create(blocks)
     if data.topics:  # the source's own categories (a feed's, the demo's): kept whatever the text says
         editor_topics_changed(article, added=get_or_create_topics(data.topics), removed_ids=[])
-    refresh_derived_fields(article)
+    refresh_derived_fields(article, topics=topics)
     return article, created

@@ -3,7 +3,6 @@
 Each returns a bounded amount of data in a fixed number of queries.
 """
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,9 +35,8 @@ from interests.models import ArticleInterest, Follow
 
 FEED_SIZE = 20
 FEED_WINDOW = timedelta(days=14)
-FRESHNESS_HALF_LIFE_HOURS = 24.0
-# How much following each kind of thing counts when an article matches it: a topic by its salience
-# in the article; an author is a strong signal, a section or a whole agency a broad one.
+# How much following each kind of thing counts when an article matches it (a topic also by its
+# salience in the article): an author is a strong signal, a section or a whole agency a broad one.
 KIND_WEIGHT = {Kind.TOPIC: 1.0, Kind.AUTHOR: 0.9, Kind.SECTION: 0.4, Kind.AGENCY: 0.3}
 # Strongest reason first when several follows lead to the same article.
 REASON_ORDER = [Kind.DISCUSSION, Kind.AUTHOR, Kind.TOPIC, Kind.AGENCY, Kind.SECTION]
@@ -224,24 +222,26 @@ def _as_datetime(value: datetime | str) -> datetime:
 def for_you(user: User, size: int = FEED_SIZE, now: datetime | None = None) -> list[FeedItem]:
     """Recent articles ranked by what `user` follows, each with the follows that put it there.
 
-    An article scores the sum over the follows it matches of KIND_WEIGHT times its weight for that
-    key (a topic's salience), times its freshness (halving every FRESHNESS_HALF_LIFE_HOURS).  A
-    reader who follows nothing yet, or whose follows bring fewer than `size` articles, gets the
-    most-discussed recent articles after them.  Four queries at most, whatever they follow.
+    An article's relevance is the sum, over the follows it matches, of KIND_WEIGHT times how much
+    it is about the followed thing (0.5 plus half a topic's salience; authors, agencies and sections
+    count whole).  It ranks by its age divided by its relevance: an article twice as relevant counts
+    as half as old (ages start at an hour, so the newest minutes do not all tie).  A reader who
+    follows nothing yet, or whose follows bring fewer than `size` articles from the last FEED_WINDOW,
+    gets the most-discussed recent articles after them.  Four queries at most, whatever they follow.
     """
     now = now or timezone.now()
     rows = Follow.objects.filter(user=user).exclude(kind=Kind.DISCUSSION).values_list(*_FOLLOW_COLUMNS)
     follows = {row[1]: of_follow(*row) for row in rows}
     matches = newest_by_keys(list(follows), per_key=size, since=now - FEED_WINDOW, until=now)
     scored: dict[int, FeedItem] = {}
+    ages: dict[int, float] = {}
     for article_id, key, weight, published_at in matches:
         followable = follows[key]
-        age_hours = max(0.0, (now - published_at).total_seconds() / 3600)
-        freshness = math.pow(0.5, age_hours / FRESHNESS_HALF_LIFE_HOURS)
         item = scored.setdefault(article_id, FeedItem(article=Article()))
-        item.score += KIND_WEIGHT[Kind(followable.kind)] * weight * freshness
+        item.score += KIND_WEIGHT[Kind(followable.kind)] * (0.5 + 0.5 * weight)
         item.reasons.append(followable)
-    best = sorted(scored, key=lambda pk: (scored[pk].score, pk), reverse=True)[:size]
+        ages[article_id] = 1.0 + max(0.0, (now - published_at).total_seconds() / 3600)
+    best = sorted(scored, key=lambda pk: (ages[pk] / scored[pk].score, -pk))[:size]
     articles = {a.pk: a for a in listing(Article.objects.filter(pk__in=best)) if a.is_published}
     feed = []
     for pk in best:

@@ -53,6 +53,8 @@ def follow(request: SignedInRequest) -> HttpResponse:
             "following": following,
             "compact": bool(request.POST.get("compact")),
             "next": _next_url(request, item.url),
+            # a topic page's follower count, swapped out of band where the page shows one
+            "oob_followers": selectors.follower_count(item.key) if item.kind == Kind.TOPIC else None,
         }
         return render(request, "interests/_follow.html", context)
     messages.success(

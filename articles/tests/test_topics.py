@@ -7,11 +7,12 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from articles import selectors, services
+from articles import selectors, services, tasks
+from articles.ingest.pipeline import Ingestor, Options
 from articles.models import Article, ArticleTopic, RelatedArticle, Topic, TopicAlias, TopicExclusion
 from articles.services import ArticleData, BlockData, upsert_article
 from articles.tests.conftest import build_article, chosen_topics
-from articles.tests.ingest_support import ingest
+from articles.tests.ingest_support import fixture, ingest
 from articles.topics.aliases import alias_key, shipped_table
 from articles.topics.evaluation import evaluate, read_labelled
 from articles.topics.extraction import Extractor, article_segments
@@ -245,3 +246,42 @@ def test_related_articles_are_stored_when_articles_are_stored_and_weighted_by_sh
     assert selectors.related_articles(first)[:2] == [close, loose]
     assert close in selectors.related_articles(loose)
     assert first in [r.related for r in RelatedArticle.objects.filter(article=close)], "offered both ways"
+
+
+def test_a_place_brings_the_country_it_is_in() -> None:
+    found = extract(
+        "Aid convoy reaches Idlib",
+        "A convoy of forty lorries reached Idlib on Monday, aid workers said.",
+        "The lorries crossed into Idlib from the north.",
+    )
+    assert found["Idlib"][0] == found["Syria"][0] == "place"
+    assert found["Syria"][1] < found["Idlib"][1], "the country counts for half"
+
+
+def extracted_articles() -> set[int]:
+    return set(
+        ArticleTopic.objects.filter(origin=ArticleTopic.Origin.EXTRACTED).values_list("article", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_a_feeds_topics_are_derived_by_a_background_task() -> None:
+    queued: list[int] = []
+    ingestor = Ingestor(str(fixture("feed-rss.xml")), Options(), topics_later=queued.append)
+    for item in ingestor.poll() or []:
+        ingestor.store(item)
+    assert len(queued) == Article.objects.count() == 3
+    assert extracted_articles() == set(), "not when the items are stored"
+    for article_id in queued:
+        tasks.derive_topics(article_id)  # what the worker runs
+    assert extracted_articles(), "the items that name something have topics now"
+
+
+@pytest.mark.django_db
+def test_the_ingest_command_queues_a_feeds_topics_for_the_worker(django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        ingest(fixture("feed-rss.xml"))
+    assert len(queued) == 3 and extracted_articles() == set()
+    for callback in queued:
+        callback()  # tasks run at once in tests (Celery's eager mode)
+    assert extracted_articles()

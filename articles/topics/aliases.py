@@ -1,7 +1,8 @@
 """The alias table: which names mean the same topic, and what kind of topic it is.
 
 The shipped part (gazetteer.json) knows well-known people, places and organisations with the other
-names copy uses for them ("Erdogan", "EU", demonyms such as "Syrian" for Syria), a controlled
+names copy uses for them ("Erdogan", "EU", demonyms such as "Syrian" for Syria) and the country a
+place lies in (Idlib is in Syria), a controlled
 vocabulary of subjects with the phrases that signal each, office titles and roles, speech verbs,
 and words that are never topics.  Editors extend it: every TopicAlias row (added by hand, or left
 by a merge or a rename) is added on top, and wins over the shipped entry with the same key.
@@ -31,10 +32,11 @@ def alias_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """A topic the table knows: its canonical name and kind."""
+    """A topic the table knows: its canonical name and kind, and for a place, the country it is in."""
 
     name: str
     kind: str
+    within: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def read_table(path: Path = GAZETTEER_FILE) -> AliasTable:
     for item in data["entities"]:
         if item["kind"] not in KINDS:
             raise ValueError(f"{path}: {item['name']!r} has an unknown kind {item['kind']!r}")
-        entry = Entry(item["name"], item["kind"])
+        entry = Entry(item["name"], item["kind"], item.get("within", ""))
         for name in [item["name"], *item["aliases"]]:
             entities[alias_key(name)] = entry
             surfaces[name] = entry

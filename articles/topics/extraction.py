@@ -15,7 +15,9 @@ Subjects: the alias table's controlled vocabulary, whose phrases are counted cas
 Mentions of one thing under other names join up: a surname alone ("Kamau", which the small model
 often labels an organisation) counts for the one person of the article whose full name ends with
 it, a last word ("the Commission") for the one organisation whose name ends with it.  A dateline
-("LIMA —") says where the story was filed, not what it is about, and is not read.
+("LIMA —") says where the story was filed, not what it is about, and is not read.  A place the alias
+table puts inside a country brings the country along, at half its score: a story about Idlib is a
+story about Syria, for the readers who follow Syria.
 
 Salience: a mention counts by where it is (headline 3, standfirst 2, first paragraph 1.5, body 1,
 captions 0.5).  An entity is kept when it scores at least KEEP_SCORE (two mentions, or one in the
@@ -149,7 +151,14 @@ class Extractor:
                     name = self.nlp.vocab.strings[match_id]
                     self._count(found, name, SUBJECT, segment.weight, known=True)
         join_short_names(found)
+        self._add_countries(found)
         return select(list(found.values()))
+
+    def _add_countries(self, found: dict[str, _Found]) -> None:
+        for item in list(found.values()):
+            entry = self.table.lookup(item.name) if item.known and item.kind == PLACE else None
+            if entry is not None and entry.within:
+                self._count(found, entry.within, PLACE, item.score / 2, known=True)
 
     def _count_entity(self, found: dict[str, _Found], ent: Span, weight: float) -> None:
         name, titled = clean_name(ent, self.table.titles)

@@ -28,7 +28,11 @@ def followable(target: object) -> Followable:
     if isinstance(target, Thread):
         return of_discussion(target)
     if isinstance(target, Article):
-        return of_discussion(discussions_services.thread_for_article(target))
+        try:
+            thread = target.thread  # select_related by articles.selectors.article_for_page
+        except Thread.DoesNotExist:
+            thread = discussions_services.thread_for_article(target)
+        return of_discussion(thread)
     raise TypeError(f"Nothing to follow in {target!r}")
 
 
@@ -64,10 +68,12 @@ def active_discussions(exclude=None, heading="Active discussions"):
 
 @register.inclusion_tag("interests/_topic_followers.html", takes_context=True)
 def topic_followers(context, topic):
-    """Under a topic's heading: its follow button and follower count."""
+    """Under a topic's heading: its follow button and follower count (which a follow updates, htmx)."""
+    key = topic_key(topic.pk)
     return {
         **follow_context(context["request"], topic),
-        "followers": selectors.follower_count(topic_key(topic.pk)),
+        "key": key,
+        "followers": selectors.follower_count(key),
     }
 
 

@@ -44,6 +44,7 @@ def test_htmx_swaps_the_button_in_place(client, alice):
     assert response.status_code == 200 and html.lstrip().startswith("<form")
     assert 'aria-pressed="true"' in html and 'name="undo"' in html
     assert 'name="next" value="/elsewhere/"' in html
+    assert f'id="followers-topic{syria.pk}" hx-swap-oob="true">1 follower<' in html, "the page's count too"
 
 
 def test_following_twice_keeps_one_follow_and_unknown_targets_are_refused(client, alice):

@@ -12,6 +12,8 @@ from interests.events import article_announced
 from interests.followables import of_discussion, topic_key
 from interests.models import Announcement, Follow
 from interests.tests.conftest import follow_agency, follow_author, follow_section, follow_topic
+from notifications.display import describe
+from notifications.models import Kind, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +59,28 @@ def test_the_follower_query_uses_the_key_index(alice):
     assert "follow_key_user_idx" in plan or "follow_once" in plan, plan
 
 
-def test_a_new_article_is_announced_once_after_commit(django_capture_on_commit_callbacks):
+def test_followers_are_notified_once_of_a_new_article_with_their_reason(
+    alice, bob, django_capture_on_commit_callbacks
+):
+    build_article("Earlier story", topics=("Syria",), byline="Ana Lind")
+    follow_topic(alice, "Syria")
+    follow_author(bob, "Ana Lind")
+    wire = "https://wire.example/aid"
+    with django_capture_on_commit_callbacks(execute=True):
+        article = build_article("Aid reaches Syria", topics=("Syria",), byline="Ana Lind", canonical_url=wire)
+    with django_capture_on_commit_callbacks(execute=True):
+        build_article("Aid reaches Syria, updated", topics=("Syria",), canonical_url=wire)  # ingested again
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = build_article("Not yet", topics=("Syria",), status="draft")
+    told = Notification.objects.filter(kind=Kind.FOLLOWED, article=article)
+    assert {(n.recipient, n.text) for n in told} == {(alice, "Syria"), (bob, "Ana Lind")}
+    assert Announcement.objects.filter(article=article).count() == 1
+    assert not Notification.objects.filter(article=draft).exists()
+    assert not Announcement.objects.filter(article=draft).exists()
+    assert describe(told.get(recipient=alice)).title == "New in Syria: Aid reaches Syria, updated"
+
+
+def test_announced_articles_reach_the_notifications_layer_after_commit(django_capture_on_commit_callbacks):
     announced = []
 
     def receiver(article, **kwargs):
@@ -65,18 +88,14 @@ def test_a_new_article_is_announced_once_after_commit(django_capture_on_commit_c
 
     article_announced.connect(receiver)
     try:
-        wire = "https://wire.example/aid"
-        with django_capture_on_commit_callbacks(execute=True):
-            article = build_article("Aid reaches Syria", canonical_url=wire)
-        with django_capture_on_commit_callbacks(execute=True):
-            build_article("Aid reaches Syria, updated", canonical_url=wire)  # ingested again: an update
-        with django_capture_on_commit_callbacks(execute=True):
-            draft = build_article("Not yet", status="draft")
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            build_article("Aid reaches Syria")
+        assert announced == [], "not before the transaction commits"
+        for callback in callbacks:
+            callback()
     finally:
         article_announced.disconnect(receiver)
     assert announced == ["Aid reaches Syria"]
-    assert Announcement.objects.filter(article=article).count() == 1
-    assert not Announcement.objects.filter(article=draft).exists()
 
 
 def test_scheduled_articles_are_announced_when_their_time_comes(django_capture_on_commit_callbacks):

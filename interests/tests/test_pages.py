@@ -57,7 +57,9 @@ def test_topic_page_queries_do_not_grow_with_articles_followers_or_discussions(c
     assert small == large == 6
     client.force_login(alice)
     signed_in = queries_for(client, "/topic/syria/")
-    assert signed_in == large + 5, "session, user, the header's permissions (2), the reader's follows"
+    assert signed_in == large + 6, (
+        "session, user, the header's permissions (2) and bell, the reader's follows"
+    )
 
 
 @pytest.mark.usefixtures("no_page_cache")
@@ -65,10 +67,10 @@ def test_article_page_query_budget_for_a_signed_in_reader(client, alice, django_
     article = build_article(topics=("Ports", "Trade", "Weather"))
     client.force_login(alice)
     client.get(article.get_absolute_url())
-    # the anonymous page's eleven (articles.tests.test_performance); the signed-in page's four
-    # (session, user, the header's two permission reads) and the discussion's check of the reader's
-    # role; the reader's follows, and the discussion to follow
-    with django_assert_max_num_queries(18):
+    # the anonymous page's eleven (articles.tests.test_performance); the signed-in page's five
+    # (session, user, the header's two permission reads and its bell), the discussion's checks of the
+    # reader's role and mutes; the reader's follows (the discussion to follow comes with the article)
+    with django_assert_max_num_queries(19):
         assert "Follow this story" in client.get(article.get_absolute_url()).content.decode()
 
 
