@@ -14,15 +14,30 @@ Kind = Follow.Kind
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|&|\band\b)\s*")
 
 
+# Where each kind of followable thing has its page: URL name, reversed with Followable.slug.
+PAGES = {
+    Kind.TOPIC: "articles:topic",
+    Kind.SECTION: "articles:section",
+    Kind.AUTHOR: "interests:author",
+    Kind.AGENCY: "interests:agency",
+    Kind.DISCUSSION: "discussions:thread",
+}
+
+
 @dataclass(frozen=True)
 class Followable:
     kind: str
     key: str
     label: str  # how pages name it: "Syria", "World", "Ana Lind", "AFP", a discussion's headline
-    url: str
+    slug: str  # of its page's address (a discussion's: its thread id)
     topic: Topic | None = None
     section: Section | None = None
     thread: Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Its page (reversed when asked: a feed builds many Followables and shows a few links)."""
+        return reverse(PAGES[Kind(self.kind)], args=[self.slug])
 
     @property
     def kind_label(self) -> str:
@@ -30,7 +45,7 @@ class Followable:
 
     @property
     def target(self) -> str:
-        """What the follow form posts to name it (see `from_form`)."""
+        """What the follow form posts to name it (interests.selectors.followable_from_form)."""
         return self.label if self.kind in (Kind.AUTHOR, Kind.AGENCY) else self.key.partition(":")[2]
 
 
@@ -52,29 +67,25 @@ def discussion_key(thread_id: int) -> str:
 
 
 def of_topic(topic: Topic) -> Followable:
-    return Followable(Kind.TOPIC, topic_key(topic.pk), topic.name, topic.get_absolute_url(), topic=topic)
+    return Followable(Kind.TOPIC, topic_key(topic.pk), topic.name, topic.slug, topic=topic)
 
 
 def of_section(section: Section) -> Followable:
-    return Followable(
-        Kind.SECTION, section_key(section.pk), section.name, section.get_absolute_url(), section=section
-    )
+    return Followable(Kind.SECTION, section_key(section.pk), section.name, section.slug, section=section)
 
 
 def of_author(name: str) -> Followable:
     key = name_key(Kind.AUTHOR, name)
-    return Followable(Kind.AUTHOR, key, name, reverse("interests:author", args=[key.partition(":")[2]]))
+    return Followable(Kind.AUTHOR, key, name, key.partition(":")[2])
 
 
 def of_agency(name: str) -> Followable:
     key = name_key(Kind.AGENCY, name)
-    return Followable(Kind.AGENCY, key, name, reverse("interests:agency", args=[key.partition(":")[2]]))
+    return Followable(Kind.AGENCY, key, name, key.partition(":")[2])
 
 
 def of_discussion(thread: Thread) -> Followable:
-    return Followable(
-        Kind.DISCUSSION, discussion_key(thread.pk), str(thread), thread.get_absolute_url(), thread=thread
-    )
+    return Followable(Kind.DISCUSSION, discussion_key(thread.pk), str(thread), str(thread.pk), thread=thread)
 
 
 def authors_of(byline: str) -> list[str]:

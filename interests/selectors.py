@@ -5,12 +5,11 @@ Each returns a bounded amount of data in a fixed number of queries.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Subquery
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -108,12 +107,13 @@ def source_by_slug(kind: str, slug: str) -> Followable | None:
 
 
 def article_keys(article: Article) -> dict[str, tuple[float, str]]:
-    """Every key the article is found by in feeds: key -> (weight, label).  One query (its topics)."""
+    """Every key the article is found by in feeds: key -> (weight, label).  One query (its topics; its
+    section's name too, unless already loaded)."""
     keys: dict[str, tuple[float, str]] = {}
     links = ArticleTopic.objects.filter(article=article, topic__merged_into=None).select_related("topic")
     for link in links:
         keys[topic_key(link.topic_id)] = (link.salience, link.topic.name)
-    keys[section_key(article.section_id)] = (1.0, "")
+    keys[section_key(article.section_id)] = (1.0, article.section.name)
     for source in sources_of(article):
         keys[source.key] = (1.0, source.label)
     return keys
@@ -147,39 +147,37 @@ class Follower:
         return f"because you follow {self.label}"
 
 
-def follow_keys_of(article: Article) -> list[str]:
-    """Every key by which a reader may follow `article`: its topics, section, authors, agency, and its
-    discussion when it has one.  Two queries."""
-    keys = list(article_keys(article))
-    thread_id = Thread.objects.filter(article=article).values_list("pk", flat=True).first()
-    if thread_id is not None:
-        keys.append(discussion_key(thread_id))
+def follow_keys_of(article: Article) -> dict[str, str]:
+    """Every key by which a reader may follow `article`, with what the article calls it: its topics,
+    section, authors, agency, and its discussion when it has one.  Two queries."""
+    keys = {key: label for key, (_, label) in article_keys(article).items()}
+    thread = Thread.objects.filter(article=article).first()
+    if thread is not None:
+        keys[discussion_key(thread.pk)] = str(thread)
     return keys
 
 
-def followers_of(article: Article, chunk_size: int = 5000) -> Iterator[Follower]:
-    """Every reader following something the article is filed under, once each, with the reason.
+_REASON_RANK = {kind: rank for rank, kind in enumerate(REASON_ORDER)}
 
-    One indexed query (``key IN (...)`` on (key, user)) streamed in chunks, ordered by reader so
-    each reader's follows arrive together; the cost follows the number of followers, and memory
-    stays flat at 100,000 of them.
+
+def followers_of(article: Article, chunk_size: int = 5000) -> Iterator[Follower]:
+    """Every reader following something the article is filed under, once each, with the reason (the
+    strongest of their follows, per REASON_ORDER, named as the article names it).
+
+    One query, ``key IN (...)``, answered from the (key, user) index alone and streamed in chunks;
+    readers are told apart in a dict here (an entry per follower: ~10 MB at 100,000) rather than
+    by making the database sort the rows.
     """
-    keys = follow_keys_of(article)
-    rows = (
-        Follow.objects.filter(key__in=keys)
-        .order_by("user_id")
-        .values_list("user_id", "kind", "label")
-        .iterator(chunk_size=chunk_size)
-    )
-    current: Follower | None = None
-    for user_id, kind, label in rows:
-        if current is not None and current.user_id != user_id:
-            yield current
-            current = None
-        if current is None or REASON_ORDER.index(Kind(kind)) < REASON_ORDER.index(Kind(current.kind)):
-            current = Follower(user_id, kind, label or kind)
-    if current is not None:
-        yield current
+    labels = follow_keys_of(article)
+    kinds = {key: Kind(key.partition(":")[0]) for key in labels}
+    best: dict[int, str] = {}
+    rows = Follow.objects.filter(key__in=list(labels)).values_list("user_id", "key").iterator(chunk_size)
+    for user_id, key in rows:
+        held = best.get(user_id)
+        if held is None or _REASON_RANK[kinds[key]] < _REASON_RANK[kinds[held]]:
+            best[user_id] = key
+    for user_id, key in best.items():
+        yield Follower(user_id, kinds[key], labels[key])
 
 
 # --- "For you" ------------------------------------------------------------------------------------
@@ -189,34 +187,47 @@ def followers_of(article: Article, chunk_size: int = 5000) -> Iterator[Follower]
 class FeedItem:
     article: Article
     reasons: list[Followable] = field(default_factory=list)  # strongest first; empty: most discussed
-    score: float = 0.0
+    relevance: float = 0.0
 
 
-def newest_by_keys(
-    keys: Sequence[str], per_key: int, since: datetime, until: datetime
-) -> list[tuple[int, str, float, datetime]]:
-    """(article id, key, weight, published_at) of the newest `per_key` articles of each key in the
-    window: one statement of per-key index range scans (UNION ALL of LIMITed subqueries), so its cost
-    follows the keys asked for, never the archive."""
-    if not keys:
+# Hours between a parameter and the newest published_at of a group, in each database's own terms.
+_AGE_HOURS = {
+    "sqlite": "(julianday(%s) - julianday(MAX(published_at))) * 24",
+    "postgresql": "EXTRACT(EPOCH FROM (%s - MAX(published_at))) / 3600",
+}
+_KEYS = {"sqlite": "group_concat(key, ' ')", "postgresql": "string_agg(key, ' ')"}
+
+
+def ranked_by_keys(
+    weights: dict[str, float], size: int, since: datetime, until: datetime
+) -> list[tuple[int, float, list[str]]]:
+    """The `size` best articles for these keys (each with the weight of following it), ranked as
+    for_you explains: (article id, relevance, the keys it matched), best first.
+
+    One statement: the newest `size` rows of each key in the window (per-key index range scans,
+    UNION ALL of LIMITed subqueries, so the cost follows the keys, never the archive), grouped,
+    scored and ranked by the database, which returns `size` rows whatever the reader follows.
+    """
+    if not weights:
         return []
     part = (
-        "SELECT * FROM (SELECT article_id, key, weight, published_at FROM interests_articleinterest "  # noqa: S608
-        "WHERE key = %s AND published_at <= %s AND published_at >= %s "
+        "SELECT * FROM (SELECT article_id, key, published_at, %s * (0.5 + 0.5 * weight) AS relevance "  # noqa: S608
+        "FROM interests_articleinterest WHERE key = %s AND published_at <= %s AND published_at >= %s "
         "ORDER BY published_at DESC, article_id DESC LIMIT %s) AS newest"
     )
-    params: list[str | datetime | int] = []
-    for key in keys:
-        params += [key, until, since, per_key]
+    vendor, union = connection.vendor, " UNION ALL ".join([part] * len(weights))
+    sql = (
+        f"SELECT article_id, SUM(relevance), {_KEYS[vendor]} FROM ({union}) AS matched "  # noqa: S608
+        f"GROUP BY article_id ORDER BY (1 + {_AGE_HOURS[vendor]}) / SUM(relevance), article_id DESC LIMIT %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[object] = []
+    for key, weight in weights.items():
+        params += [weight, key, adapt(until), adapt(since), size]
+    params += [adapt(until), size]
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join([part] * len(keys)), params)
-        return [(row[0], row[1], row[2], _as_datetime(row[3])) for row in cursor.fetchall()]
-
-
-def _as_datetime(value: datetime | str) -> datetime:
-    """SQLite hands raw SQL's timestamps back as text (in UTC, as Django stores them)."""
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+        cursor.execute(sql, params)
+        return [(article_id, relevance, keys.split(" ")) for article_id, relevance, keys in cursor.fetchall()]
 
 
 def for_you(user: User, size: int = FEED_SIZE, now: datetime | None = None) -> list[FeedItem]:
@@ -232,24 +243,16 @@ def for_you(user: User, size: int = FEED_SIZE, now: datetime | None = None) -> l
     now = now or timezone.now()
     rows = Follow.objects.filter(user=user).exclude(kind=Kind.DISCUSSION).values_list(*_FOLLOW_COLUMNS)
     follows = {row[1]: of_follow(*row) for row in rows}
-    matches = newest_by_keys(list(follows), per_key=size, since=now - FEED_WINDOW, until=now)
-    scored: dict[int, FeedItem] = {}
-    ages: dict[int, float] = {}
-    for article_id, key, weight, published_at in matches:
-        followable = follows[key]
-        item = scored.setdefault(article_id, FeedItem(article=Article()))
-        item.score += KIND_WEIGHT[Kind(followable.kind)] * (0.5 + 0.5 * weight)
-        item.reasons.append(followable)
-        ages[article_id] = 1.0 + max(0.0, (now - published_at).total_seconds() / 3600)
-    best = sorted(scored, key=lambda pk: (ages[pk] / scored[pk].score, -pk))[:size]
-    articles = {a.pk: a for a in listing(Article.objects.filter(pk__in=best)) if a.is_published}
+    weights = {key: KIND_WEIGHT[Kind(followable.kind)] for key, followable in follows.items()}
+    ranked = ranked_by_keys(weights, size, since=now - FEED_WINDOW, until=now)
+    articles = {
+        a.pk: a for a in listing(Article.objects.filter(pk__in=[r[0] for r in ranked])) if a.is_published
+    }
     feed = []
-    for pk in best:
-        if pk in articles:
-            item = scored[pk]
-            item.article = articles[pk]
-            item.reasons.sort(key=lambda f: REASON_ORDER.index(Kind(f.kind)))
-            feed.append(item)
+    for article_id, relevance, keys in ranked:
+        if article_id in articles:
+            reasons = sorted((follows[key] for key in keys), key=lambda f: REASON_ORDER.index(Kind(f.kind)))
+            feed.append(FeedItem(articles[article_id], reasons, relevance))
     if len(feed) < size:
         shown = [item.article.pk for item in feed]
         feed += [FeedItem(article) for article in most_discussed(size - len(feed), exclude=shown, now=now)]
@@ -263,13 +266,10 @@ def of_follow(
     kind: str, key: str, label: str, topic_slug: str | None, section_slug: str | None, thread_id: int | None
 ) -> Followable:
     """A Followable from a stored follow's columns (_FOLLOW_COLUMNS; labels follow renames)."""
-    if kind == Kind.TOPIC:
-        return Followable(kind, key, label, reverse("articles:topic", args=[topic_slug]))
-    if kind == Kind.SECTION:
-        return Followable(kind, key, label, reverse("articles:section", args=[section_slug]))
-    if kind == Kind.DISCUSSION:
-        return Followable(kind, key, label, reverse("discussions:thread", args=[thread_id]))
-    return of_author(label) if kind == Kind.AUTHOR else of_agency(label)
+    slug = {Kind.TOPIC: topic_slug, Kind.SECTION: section_slug, Kind.DISCUSSION: str(thread_id)}.get(
+        Kind(kind), key.partition(":")[2]
+    )
+    return Followable(kind, key, label, slug or "")
 
 
 def most_discussed(limit: int, exclude: Sequence[int] = (), now: datetime | None = None) -> list[Article]:

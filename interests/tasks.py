@@ -11,7 +11,7 @@ from notifications import services as notifications
 def announce_article(article_id: int) -> int:
     """Tell every follower of a newly published article, once, why ("New in Syria: ..."): one
     follower query, then notification batches grouped by the reason.  Returns the batches queued."""
-    article = Article.objects.filter(pk=article_id).first()
+    article = Article.objects.select_related("section").filter(pk=article_id).first()
     if article is None or not article.is_published:
         return 0
     by_reason: dict[str, list[int]] = {}

@@ -54,9 +54,14 @@ def test_readers_following_something_else_are_not_told(alice):
 def test_the_follower_query_uses_the_key_index(alice):
     article = build_article("Aid reaches Syria", topics=("Syria",))
     follow_topic(alice, "Syria")
-    keys = selectors.follow_keys_of(article)
-    plan = str(Follow.objects.filter(key__in=keys).order_by("user_id").values("user_id").explain())
-    assert "follow_key_user_idx" in plan or "follow_once" in plan, plan
+    keys = list(selectors.follow_keys_of(article))
+    if connection.vendor == "postgresql":  # a table this small is read whole; ask what it would use
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Follow.objects.filter(key__in=keys).values_list("user_id", "key").explain()
+    assert "follow_key_user_idx" in plan and "Sort" not in plan, plan
+    if connection.vendor == "sqlite":  # (PostgreSQL reads the index alone once VACUUM has run)
+        assert "COVERING INDEX" in plan and "TEMP B-TREE" not in plan, "no table lookups, no sort"
 
 
 def test_followers_are_notified_once_of_a_new_article_with_their_reason(
