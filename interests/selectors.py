@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -320,12 +320,18 @@ def active_discussions(
 
 
 def topic_discussions(topic: Topic, limit: int = 5) -> QuerySet[Thread]:
-    """The most commented discussions among the topic's TOPIC_DISCUSSIONS_SCAN newest articles (one
-    query, an index range scan of the topic's links)."""
+    """The active discussions of a topic: among its TOPIC_DISCUSSIONS_SCAN newest articles, those
+    with comments, the most recently commented first.  One query: an index range scan of the topic's
+    links, and per thread one index seek for its newest published comment."""
     newest = (
         ArticleTopic.objects.filter(topic=topic)
         .order_by("-article_id")
         .values("article_id")[:TOPIC_DISCUSSIONS_SCAN]
+    )
+    last_comment = (
+        Comment.objects.filter(thread=OuterRef("pk"), status=Comment.Status.PUBLISHED)
+        .order_by("-id")
+        .values("id")[:1]
     )
     return (
         Thread.objects.filter(
@@ -335,5 +341,6 @@ def topic_discussions(topic: Topic, limit: int = 5) -> QuerySet[Thread]:
             article__published_at__lte=timezone.now(),
         )
         .select_related("article")
-        .order_by("-comment_count", "-id")[:limit]
+        .annotate(last_comment=Subquery(last_comment))
+        .order_by(F("last_comment").desc(nulls_last=True), "-id")[:limit]
     )

@@ -29,16 +29,19 @@ def queries_for(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-def test_topic_page_shows_followers_related_topics_and_its_most_discussed(client, alice, bob):
+def test_topic_page_shows_followers_related_topics_and_its_active_discussions(client, alice, bob):
     busy = build_article("Aid convoy reaches Idlib", topics=("Syria", "Aid"), hours_ago=3)
     build_article("Border talks", topics=("Syria", "Aid", "Borders"), hours_ago=2)
-    comment_on(busy, bob, 5)
+    comment_on(build_article("Earlier talk", topics=("Syria",), hours_ago=9), bob, 20)
+    comment_on(busy, bob, 5)  # commented last
     follow_topic(alice, "Syria")
     html = client.get("/topic/syria/").content.decode()
     assert "1 follower" in html and "Log in to follow" in html
     related = html[html.index("Often with") :]
     assert related.index(">Aid<") < related.index(">Borders<"), "most often together first"
-    assert "Most discussed on Syria" in html and "5 comments" in html
+    module = html[html.index("Active discussions on Syria") :]
+    assert module.index("Aid convoy reaches Idlib") < module.index("Earlier talk"), "latest activity first"
+    assert "5 comments" in module and "20 comments" in module
     assert 'href="/topics/"' in html
 
 
