@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from accounts.services import erase_account
 from articles.models import Topic
 from articles.tests.conftest import build_article
 from interests import services
@@ -139,3 +140,13 @@ def test_a_topic_with_followers_cannot_be_deleted_only_merged(alice):
     with pytest.raises(Exception, match="protected"):
         syria.delete()
     assert services.follow(alice, services.selectors.followable_from_form("topic", str(syria.pk)))
+
+
+def test_a_readers_follows_are_in_their_data_download_and_go_with_their_account(client, alice):
+    build_article("Aid reaches Syria", topics=("Syria",))
+    follow_topic(alice, "Syria")
+    client.force_login(alice)
+    data = client.get("/accounts/data.json").json()
+    assert [(f["kind"], f["name"]) for f in data["follows"]] == [("topic", "Syria")]
+    erase_account(alice)
+    assert not Follow.objects.exists()
