@@ -230,3 +230,13 @@ def test_topic_page_lists_every_article_on_the_topic(client):
     assert response.status_code == 200
     for article in topic.articles.all():
         assert escape(article.headline) in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_topics_are_typed_and_their_other_names_filed_under_them():
+    load()
+    kinds = dict(Topic.objects.values_list("name", "kind"))
+    assert kinds["Port Alder"] == kinds["Kessel Gate"] == Topic.Kind.PLACE
+    assert kinds["National Assembly"] == Topic.Kind.ORGANISATION
+    assert "Veskari" not in kinds and "Arts and culture" not in kinds, "aliases of Veskar and Arts"
+    assert not [name for name, kind in kinds.items() if name in {"Monday", "Friday"}]

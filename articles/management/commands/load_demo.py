@@ -1,4 +1,4 @@
-"""Load the demo newsroom: six sections, its typed topics and twenty original sample articles.
+"""Load the demo newsroom: six sections, its typed topics and aliases, and twenty original articles.
 
 `make run` calls this after every migrate, so it is safe to repeat:
 
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.templatetags.static import static
 from django.utils import timezone
 
-from articles.models import Article, ArticleBlock, Section, Topic
+from articles.models import Article, ArticleBlock, Section, Topic, TopicAlias
 from articles.services import ArticleData, BlockData, upsert_article
 from articles.topics.aliases import KINDS, alias_key
 
@@ -96,13 +96,18 @@ def ensure_section(spec: dict[str, Any]) -> Section:
     return section
 
 
-def ensure_topic_kinds(kinds: dict[str, str]) -> None:
-    """Create the demo's typed topics (a place, an organisation) before its articles name them; an
-    existing topic keeps the kind an editor gave it."""
+def ensure_topics(kinds: dict[str, str], aliases: dict[str, str]) -> None:
+    """Create the demo's typed topics (a place, an organisation) and its aliases before its articles
+    name them; an existing topic keeps the kind an editor gave it, an existing alias its topic."""
     for name, kind in kinds.items():
         if kind not in KINDS:
             raise CommandError(f"Demo topic {name!r} has an unknown kind {kind!r}.")
         Topic.objects.get_or_create(slug=alias_key(name), defaults={"name": name, "kind": kind})
+    for alias, name in aliases.items():
+        topic = Topic.objects.filter(slug=alias_key(name)).first() or Topic.objects.create(
+            name=name, slug=alias_key(name)
+        )
+        TopicAlias.objects.get_or_create(key=alias_key(alias), defaults={"name": alias, "topic": topic})
 
 
 def to_article_data(item: dict[str, Any], section_slug: str, now: datetime) -> ArticleData:
@@ -129,7 +134,7 @@ def load_demo(
     newsroom = newsroom if newsroom is not None else read_newsroom()
     now = now or timezone.now()
     section_slugs = {spec["slug"]: ensure_section(spec).slug for spec in newsroom["sections"]}
-    ensure_topic_kinds(newsroom.get("topic_kinds", {}))
+    ensure_topics(newsroom.get("topic_kinds", {}), newsroom.get("topic_aliases", {}))
     existing = set(
         Article.objects.filter(slug__in=[a["slug"] for a in newsroom["articles"]]).values_list(
             "slug", flat=True
