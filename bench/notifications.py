@@ -175,9 +175,11 @@ def main() -> None:
     for line in machine():
         print(line)
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(
-        f"database: {database}; broker: {settings.CELERY_BROKER_URL.split('://')[0]}; one worker (solo pool)"
+    pool = (
+        "solo pool: one task at a time" if args.pool == "solo" else f"{args.pool} pool of {args.concurrency}"
     )
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    print(f"database: {database}; broker: {broker}; one worker process ({pool})")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO_ROOT, env=env, check=True)
     seeded = time.perf_counter()
     seed_readers(args.readers)
