@@ -140,19 +140,14 @@ def get_or_create_topics(names: Iterable[str]) -> list[Topic]:
         entry = table.lookup(name)
         wanted.setdefault(name, (entry.name, entry.kind) if entry else (name, SUBJECT))
     found = resolve_topics(list(wanted.values()))
-    return list(
-        {
-            found[alias_key(name)].pk: found[alias_key(name)]
-            for name, _ in wanted.values()
-            if alias_key(name) in found
-        }.values()
-    )
+    topics = [found[alias_key(name)] for name, _ in wanted.values() if alias_key(name) in found]
+    return list(dict.fromkeys(topics))  # two names of one topic give it once
 
 
 def resolve_topics(names: Sequence[tuple[str, str]]) -> dict[str, Topic]:
-    """(name, kind) pairs to topics, keyed by alias_key(name), in three queries whatever their number:
-    an alias or a topic's slug finds an existing topic (a merged one stands for the topic it was
-    merged into); the others are created with that name and kind."""
+    """(name, kind) pairs to topics, keyed by alias_key(name): an alias or a topic's slug finds an
+    existing topic (a merged one stands for the topic it was merged into), in two queries however
+    many names; the others are created with that name and kind."""
     keys = {alias_key(name): (name, kind) for name, kind in names if alias_key(name)}
     by_alias = {a.key: a.topic for a in TopicAlias.objects.filter(key__in=keys).select_related("topic")}
     by_slug = {t.slug: t for t in Topic.objects.filter(slug__in=keys)}

@@ -69,7 +69,10 @@ class ArticleInterest(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["article", "key"], name="article_interest_once")]
         indexes = [
-            models.Index(fields=["key", "-published_at", "-article"], name="article_interest_newest_idx")
+            # weight last: the feed's per-key scans read the index alone (interests.selectors.ranked_by_keys)
+            models.Index(
+                fields=["key", "-published_at", "-article", "weight"], name="article_interest_newest_idx"
+            )
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 Each returns a bounded amount of data in a fixed number of queries.
 """
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +35,8 @@ from interests.models import ArticleInterest, Follow
 
 FEED_SIZE = 20
 FEED_WINDOW = timedelta(days=14)
+FEED_CANDIDATES = 2  # articles considered per place on the page (ranked_by_keys)
+MIN_PER_KEY = 5
 # How much following each kind of thing counts when an article matches it (a topic also by its
 # salience in the article): an author is a strong signal, a section or a whole agency a broad one.
 KIND_WEIGHT = {Kind.TOPIC: 1.0, Kind.AUTHOR: 0.9, Kind.SECTION: 0.4, Kind.AGENCY: 0.3}
@@ -204,12 +207,15 @@ def ranked_by_keys(
     """The `size` best articles for these keys (each with the weight of following it), ranked as
     for_you explains: (article id, relevance, the keys it matched), best first.
 
-    One statement: the newest `size` rows of each key in the window (per-key index range scans,
-    UNION ALL of LIMITed subqueries, so the cost follows the keys, never the archive), grouped,
-    scored and ranked by the database, which returns `size` rows whatever the reader follows.
+    One statement: the newest articles of each key in the window (per-key scans of an index that
+    holds every column they read; UNION ALL of LIMITed subqueries, so the cost follows the keys,
+    never the archive), grouped, scored and ranked by the database, which returns `size` rows.
+    The candidates are FEED_CANDIDATES per place on the page, shared among the keys, but at least
+    MIN_PER_KEY from each: 40 for one follow, the 5 newest of each of fifty.
     """
     if not weights:
         return []
+    per_key = max(MIN_PER_KEY, math.ceil(FEED_CANDIDATES * size / len(weights)))
     part = (
         "SELECT * FROM (SELECT article_id, key, published_at, %s * (0.5 + 0.5 * weight) AS relevance "  # noqa: S608
         "FROM interests_articleinterest WHERE key = %s AND published_at <= %s AND published_at >= %s "
@@ -220,11 +226,11 @@ def ranked_by_keys(
         f"SELECT article_id, SUM(relevance), {_KEYS[vendor]} FROM ({union}) AS matched "  # noqa: S608
         f"GROUP BY article_id ORDER BY (1 + {_AGE_HOURS[vendor]}) / SUM(relevance), article_id DESC LIMIT %s"
     )
-    adapt = connection.ops.adapt_datetimefield_value
-    params: list[object] = []
+    until_value, since_value = map(connection.ops.adapt_datetimefield_value, (until, since))
+    params: list[str | float | int | None] = []
     for key, weight in weights.items():
-        params += [weight, key, adapt(until), adapt(since), size]
-    params += [adapt(until), size]
+        params += [weight, key, until_value, since_value, per_key]
+    params += [until_value, size]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(article_id, relevance, keys.split(" ")) for article_id, relevance, keys in cursor.fetchall()]
