@@ -18,7 +18,8 @@ def pytest_configure(config):
 
 def isolate_the_task_broker():
     """This run's tasks on a broker of its own, so that a worker of `make run` never takes them: its own
-    folders for the embedded broker, its own key prefix on Redis.  (Before Celery first reads settings.)"""
+    folders for the embedded broker, its own key prefix on Redis, its own queue on RabbitMQ.  (Before
+    Celery first reads the settings.)"""
     run = f"test-{os.getpid()}"
     options = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS
     if "data_folder_in" in options:
@@ -27,8 +28,10 @@ def isolate_the_task_broker():
         options.update(
             data_folder_in=str(folder), data_folder_out=str(folder), control_folder=str(folder / "control")
         )
-    else:
+    elif django_settings.CELERY_BROKER_URL.startswith("redis"):
         options["global_keyprefix"] = f"agora-{run}-{uuid.uuid4().hex[:8]}:"
+    else:  # RabbitMQ (CELERY_BROKER_URL=amqp://…): a queue of its own
+        django_settings.CELERY_TASK_DEFAULT_QUEUE = f"agora-{run}"
 
 
 def pytest_unconfigure(config):

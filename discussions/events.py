@@ -50,7 +50,6 @@ def comment_published(comment: Comment) -> None:
 
 def comment_changed(comment: Comment) -> None:
     _changed(comment, {"type": "changed", "id": comment.pk, "status": comment.status})
-    notices.comment_published(comment)  # an edit may mention someone new (told once per comment)
 
 
 def reaction_changed(comment: Comment) -> None:

@@ -255,6 +255,7 @@ def edit_comment(user, comment: Comment, body: str, ip: str | None = None, draft
         if draft is not None:
             draft.settle(comment)
     transaction.on_commit(lambda: events.comment_changed(comment))
+    transaction.on_commit(lambda: notices.comment_published(comment))  # it may mention someone new
     return comment
 
 

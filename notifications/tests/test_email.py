@@ -169,3 +169,22 @@ def test_changing_a_frequency_moves_what_waits(alice, bob, root, committed):
     notifications.set_frequency(alice, Kind.REPLY, Frequency.OFF)
     assert notes(alice)[0].email_schedule == ""
     assert selectors.preferences(alice)[Kind.REPLY] == Frequency.OFF
+
+
+def test_unsubscribe_links_are_rate_limited_per_client(client, alice, monkeypatch):
+    from notifications import emails, views
+
+    monkeypatch.setattr(views, "UNSUBSCRIBES_PER_HOUR", 2)
+    path = emails.unsubscribe_url(alice.pk, ["reply"]).removeprefix("http://127.0.0.1:8000")
+    assert [client.get(path).status_code for _ in range(3)] == [200, 200, 429]
+    refused = client.post(path)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert not EmailPreference.objects.exists()
+
+
+def test_an_unsubscribe_link_of_an_erased_account(client, alice):
+    from notifications import emails
+
+    path = emails.unsubscribe_url(alice.pk, ["reply"]).removeprefix("http://127.0.0.1:8000")
+    alice.delete()
+    assert client.post(path).status_code == 404
