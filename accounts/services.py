@@ -18,6 +18,7 @@ from accounts.models import Mute, User
 from accounts.signals import account_erasing
 from discussions import events
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
+from interests.models import Follow
 from notifications.models import EmailPreference, Notification
 
 EXPORT_FORMAT_VERSION = 1
@@ -101,6 +102,13 @@ def export_data(user: User, absolute: Callable[[str], str] = str) -> dict:
             for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
         ],
         "email_preferences": dict(EmailPreference.objects.filter(user=user).values_list("kind", "frequency")),
+        # What you follow (topics, sections, authors, agencies, discussions).
+        "follows": [
+            {"kind": kind, "name": label, "since": created_at}
+            for kind, label, created_at in Follow.objects.filter(user=user)
+            .order_by("created_at", "id")
+            .values_list("kind", "label", "created_at")
+        ],
         # Readers you muted (they were never told).
         "muted": sorted(Mute.objects.filter(muter=user).values_list("muted__username", flat=True)),
         "mentions": {

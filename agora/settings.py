@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "articles",
     "discussions",
     "moderation",
+    "interests",
     "notifications",
     "embed",
     "api",
@@ -209,6 +210,11 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INGEST_DEFAULT_SECTION = os.environ.get("INGEST_DEFAULT_SECTION", "world")
 INGEST_HTTP_TIMEOUT = float(os.environ.get("INGEST_HTTP_TIMEOUT", "15"))
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(10 * 1024 * 1024)))
+# Topics extracted from articles' text on ingest and save (articles.topics); off keeps only the topics
+# editors and sources choose.
+TOPIC_EXTRACTION = env_bool("TOPIC_EXTRACTION", True)
+# Follows and unfollows one reader may make in an hour.
+FOLLOW_RATE_PER_HOUR = int(os.environ.get("FOLLOW_RATE_PER_HOUR", "300"))
 
 # --- Email ----------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise messages are printed to the console (development).
@@ -281,6 +287,7 @@ NOTIFICATIONS_DIGEST_HOUR = int(os.environ.get("NOTIFICATIONS_DIGEST_HOUR", "7")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heat-guard-sweep": {"task": "moderation.sweep_heat_guards", "schedule": 60.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "announce-scheduled-articles": {"task": "interests.announce_due", "schedule": 60.0},
     "daily-digest": {
         "task": "notifications.compose_digests",
         "schedule": crontab(minute="0", hour=str(NOTIFICATIONS_DIGEST_HOUR)),

@@ -31,6 +31,7 @@ urlpatterns = [
     path("embed/", include("embed.urls")),
     path("", include("embed.root_urls")),  # /embed.js, the publisher snippet's script
     path("api/v1/", include("api.urls")),
+    path("", include("interests.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from articles.models import Article, ArticleBlock, Section, Topic
-from articles.services import refresh_derived_fields
+from articles.models import Article, ArticleBlock, ArticleTopic, Section, TopicExclusion
+from articles.services import editor_topics_changed, refresh_derived_fields
 
 
 @admin.register(Section)
@@ -15,17 +15,31 @@ class SectionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
 class ArticleBlockInline(admin.StackedInline):
     model = ArticleBlock
     extra = 1
     fields = [("position", "kind"), "text", ("image", "image_url"), "alt_text", "caption", "credit"]
+
+
+# Topic's own admin (merge, rename, aliases) is interests.admin: a merge moves followers too.
+class ArticleTopicInline(admin.TabularInline):
+    model = ArticleTopic
+    extra = 1
+    autocomplete_fields = ["topic"]
+    fields = ["topic", "origin", "salience"]
+    readonly_fields = ["origin", "salience"]
+    verbose_name = "topic"
+    verbose_name_plural = (
+        "Topics (extracted from the text when you save; one you delete stays off this article)"
+    )
+
+
+class TopicExclusionInline(admin.TabularInline):
+    model = TopicExclusion
+    extra = 0
+    autocomplete_fields = ["topic"]
+    verbose_name = "topic kept off this article"
+    verbose_name_plural = "Topics kept off this article (delete one to let extraction add it again)"
 
 
 @admin.register(Article)
@@ -37,6 +51,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "published_at",
         "source",
         "reading_minutes",
+        "lead_pinned_until",
         "preview_link",
     ]
     list_filter = ["status", "section", "origin", "comment_policy"]
@@ -44,13 +59,15 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["headline", "standfirst", "byline"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["topics"]
     readonly_fields = ["word_count", "reading_minutes", "origin", "updated_at", "preview_link"]
-    inlines = [ArticleBlockInline]
+    inlines = [ArticleBlockInline, ArticleTopicInline, TopicExclusionInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "standfirst", "byline", "source", "section", "topics"]}),
-        ("Publication", {"fields": ["status", "published_at", "comment_policy", "preview_link"]}),
+        (None, {"fields": ["headline", "slug", "standfirst", "byline", "source", "section"]}),
+        (
+            "Publication",
+            {"fields": ["status", "published_at", "lead_pinned_until", "comment_policy", "preview_link"]},
+        ),
         (
             "Provenance",
             {"fields": ["canonical_url", "feed_guid", "origin", "updated_at"], "classes": ["collapse"]},
@@ -65,7 +82,19 @@ class ArticleAdmin(admin.ModelAdmin):
         url = reverse("articles:preview", args=[article.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">Preview as a reader sees it</a>', url)
 
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:  # type: ignore[no-untyped-def]
+        if formset.model is not ArticleTopic:
+            super().save_formset(request, form, formset, change)
+            return
+        links = formset.save(commit=False)  # new and changed rows; what they replace counts as removed
+        replaced = [f.initial["topic"] for f in formset.forms if f.instance.pk and "topic" in f.changed_data]
+        editor_topics_changed(
+            form.instance,
+            added=[link.topic for link in links],
+            removed_ids=[link.topic_id for link in formset.deleted_objects] + replaced,
+        )
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # type: ignore[no-untyped-def]
-        """The body is saved after the article, so reading time and search text are refreshed here."""
+        """The body and topics are saved after the article, so what derives from them is refreshed here."""
         super().save_related(request, form, formsets, change)
         refresh_derived_fields(form.instance)

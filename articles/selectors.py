@@ -1,15 +1,16 @@
 """Read-side queries for pages.  Each returns a bounded amount of data in a fixed number of queries."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from articles.models import Article, ArticleBlock, Section, Topic
+from articles.models import Article, ArticleBlock, ArticleTopic, Section, Topic
 
 LISTING_FIELDS = (
     "id",
@@ -75,8 +76,19 @@ def sections() -> list[Section]:
     return list(Section.objects.all())
 
 
-def latest_by_section(sections: list[Section], per_section: int = 4) -> dict[int, list[Article]]:
-    """The newest few published articles of every section.
+def pinned_lead() -> Article | None:
+    """The published article editors pinned as the home page lead, if a pin is still running (the
+    one pinned until the latest time, when several are)."""
+    now = timezone.now()
+    pinned = Article.objects.published().filter(lead_pinned_until__gt=now).order_by("-lead_pinned_until")
+    return listing(pinned).first()
+
+
+def latest_by_section(
+    sections: list[Section], per_section: int = 4, exclude: Sequence[int] = ()
+) -> dict[int, list[Article]]:
+    """The newest few published articles of every section, except those in `exclude` (already shown
+    elsewhere on the page).
 
     One statement of per-section index range scans (UNION ALL of LIMITed subqueries), then
     one fetch: the cost follows the number of sections, never the size of the archive.
@@ -84,15 +96,16 @@ def latest_by_section(sections: list[Section], per_section: int = 4) -> dict[int
     section_ids = [section.pk for section in sections]
     if not section_ids:
         return {}
+    skip = "".join(" AND id <> %s" for _ in exclude)
     part = (
         "SELECT * FROM (SELECT id FROM articles_article "  # noqa: S608 (placeholders only)
-        "WHERE section_id = %s AND status = %s AND published_at <= %s "
+        f"WHERE section_id = %s AND status = %s AND published_at <= %s{skip} "
         "ORDER BY published_at DESC, id DESC LIMIT %s) AS newest"
     )
     params: list[int | str | datetime] = []
     now = timezone.now()
     for section_id in section_ids:
-        params += [section_id, Article.Status.PUBLISHED, now, per_section]
+        params += [section_id, Article.Status.PUBLISHED, now, *exclude, per_section]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join([part] * len(section_ids)), params)
         ids = [row[0] for row in cursor.fetchall()]
@@ -102,53 +115,79 @@ def latest_by_section(sections: list[Section], per_section: int = 4) -> dict[int
     return grouped
 
 
+def topics_of(article: Article) -> list[Topic]:
+    """An article's topics, most salient first (prefetched by article_for_page)."""
+    return [link.topic for link in article.articletopic_set.all()]
+
+
 def article_for_page(slug: str, include_drafts: bool = False) -> Article | None:
     base = Article.objects.all() if include_drafts else Article.objects.published()
     return (
-        base.select_related("section")
+        base.select_related("section", "thread")  # the thread, if the article has one yet: for follow buttons
         .prefetch_related(
             Prefetch("blocks", queryset=ArticleBlock.objects.order_by("position", "id")),
-            Prefetch("topics", queryset=Topic.objects.order_by("name")),
+            Prefetch(
+                "articletopic_set",
+                queryset=ArticleTopic.objects.select_related("topic").order_by("-salience", "topic__name"),
+            ),
         )
         .filter(slug=slug)
         .first()
     )
 
 
-RELATED_CANDIDATES_PER_TOPIC = 25
-
-
 def related_articles(article: Article, limit: int = 4) -> list[Article]:
-    """Published articles sharing the most topics with this one, newest first; else its section's newest.
+    """The related articles stored for this one (articles.services.refresh_related: shared topics
+    weighted by salience, and section), best first; else its section's newest.
 
-    Candidates are the most recent articles of each of its topics (an index range scan on
-    the topic link table per topic), so the cost is bounded by the article's topics, not
-    by the archive.
+    Fetched by the article's own entries, publication checked here: with the publication filter in
+    SQL, SQLite walks the (status, published_at) index of the whole archive instead.
     """
-    topic_ids = [topic.pk for topic in article.topics.all()]
-    shared: dict[int, int] = {}
-    if topic_ids:
-        part = (
-            "SELECT * FROM (SELECT article_id FROM articles_article_topics "  # noqa: S608 (placeholders)
-            "WHERE topic_id = %s AND article_id <> %s ORDER BY article_id DESC LIMIT %s) AS recent"
-        )
-        params: list[int] = []
-        for topic_id in topic_ids:
-            params += [topic_id, article.pk, RELATED_CANDIDATES_PER_TOPIC]
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join([part] * len(topic_ids)), params)
-            for (candidate_id,) in cursor.fetchall():
-                shared[candidate_id] = shared.get(candidate_id, 0) + 1
-    # Fetched by id alone, publication checked here: with the publication filter in SQL, SQLite
-    # walks the (status, published_at) index of the whole archive instead of looking up the ids.
-    candidates = [a for a in listing(Article.objects.filter(pk__in=shared)) if a.is_published]
-    candidates.sort(key=lambda a: (shared[a.pk], a.published_at, a.pk), reverse=True)
-    if len(candidates) < limit:
-        seen = {a.pk for a in candidates} | {article.pk}
+    stored = listing(Article.objects.filter(related_from__article=article)).order_by("-related_from__score")
+    found = [a for a in stored[: limit * 2] if a.is_published][:limit]
+    if len(found) < limit:
+        seen = {a.pk for a in found} | {article.pk}
         same_section = listing(Article.objects.published()).filter(section_id=article.section_id)
         same_section = same_section.exclude(pk__in=seen)
-        candidates += list(same_section.order_by("-published_at", "-id")[: limit - len(candidates)])
-    return candidates[:limit]
+        found += list(same_section.order_by("-published_at", "-id")[: limit - len(found)])
+    return found
+
+
+RELATED_TOPICS_SCAN = 200  # the topic's newest articles whose other topics count
+
+
+def related_topics(topic: Topic, limit: int = 10) -> list[Topic]:
+    """The topics that appear most often beside this one in its newest articles (one query: an index
+    range scan of the topic's links, then their articles' links)."""
+    newest = ArticleTopic.objects.filter(topic=topic).order_by("-article_id").values("article_id")
+    return list(
+        Topic.objects.filter(articletopic__article_id__in=newest[:RELATED_TOPICS_SCAN], merged_into=None)
+        .exclude(pk=topic.pk)
+        .annotate(shared=Count("articletopic"))
+        .order_by("-shared", "name")[:limit]
+    )
+
+
+TOPIC_INDEX_PER_KIND = 30
+
+
+def topic_index(letter: str = "") -> list[tuple[str, list[Topic]]]:
+    """The topic index: per kind, the topics with the most published articles (one query per kind);
+    with `letter`, all the topics whose names start with it, alphabetically (one query)."""
+    topics = Topic.objects.filter(merged_into=None, article_count__gt=0)
+    if letter:
+        after = chr(ord(letter) + 1)
+        found = topics.filter(slug__gte=letter, slug__lt=after).order_by("name")[:500]
+        return [(f"Topics starting with {letter.upper()}", list(found))]
+    return [
+        (label, list(topics.filter(kind=kind).order_by("-article_count", "name")[:TOPIC_INDEX_PER_KIND]))
+        for kind, label in [
+            (Topic.Kind.PERSON, "People"),
+            (Topic.Kind.PLACE, "Places"),
+            (Topic.Kind.ORGANISATION, "Organisations"),
+            (Topic.Kind.SUBJECT, "Subjects"),
+        ]
+    ]
 
 
 def _search_words(text: str) -> list[str]:

@@ -1,11 +1,12 @@
 """Keep cached pages honest, and give editors their role."""
 
 from django.db import connections
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import Signal, receiver
 
 from agora.page_cache import bump_generation
-from articles.models import Article, ArticleBlock, Section, Topic
+from articles.events import ALIAS_SCOPE
+from articles.models import Article, ArticleBlock, ArticleTopic, Section, Topic, TopicAlias
 from articles.search_index import ensure_search_index
 
 EDITORS_GROUP = "Editors"
@@ -24,9 +25,20 @@ demo_loaded = Signal()
 @receiver(post_delete, sender=Section)
 @receiver(post_save, sender=Topic)
 @receiver(post_delete, sender=Topic)
-@receiver(m2m_changed, sender=Article.topics.through)
+@receiver(post_save, sender=ArticleTopic)
+@receiver(post_delete, sender=ArticleTopic)
 def invalidate_pages(**kwargs: object) -> None:
     bump_generation()
+
+
+@receiver(post_save, sender=TopicAlias)
+@receiver(post_delete, sender=TopicAlias)
+@receiver(post_save, sender=Topic)
+def aliases_changed(created: bool = False, **kwargs: object) -> None:
+    """Extraction rebuilds its alias table (an alias carries its topic's name and kind); a new topic
+    has no alias yet, and extraction creates many."""
+    if not created:
+        bump_generation(ALIAS_SCOPE)
 
 
 @receiver(post_migrate)
@@ -44,6 +56,14 @@ def ensure_editors_group() -> None:
     group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
     perms = Permission.objects.filter(
         content_type__app_label="articles",
-        content_type__model__in=["article", "articleblock", "section", "topic"],
+        content_type__model__in=[
+            "article",
+            "articleblock",
+            "articletopic",
+            "section",
+            "topic",
+            "topicalias",
+            "topicexclusion",
+        ],
     )
     group.permissions.add(*perms)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("section/<slug:slug>/", views.section, name="section"),
+    path("topics/", views.topics, name="topics"),
     path("topic/<slug:slug>/", views.topic, name="topic"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from agora.page_cache import cache_public_page
 from articles import selectors
@@ -16,17 +16,28 @@ SEARCH_PAGE_SIZE = 20
 LISTING_QUERY = ("before",)  # what a listing page reads of its query: the cursor of an older page
 
 
+HOME_LATEST = 12
+
+
 @cache_public_page(query=LISTING_QUERY)
 def home(request: HttpRequest) -> HttpResponse:
-    page = selectors.latest_page(Article.objects.published(), request.GET.get("before"), size=12)
-    sections = selectors.sections()
-    by_section = selectors.latest_by_section(sections, per_section=4)
-    section_rows = [(s, by_section[s.pk]) for s in sections if s.pk in by_section]
-    return render(
-        request,
-        "articles/home.html",
-        {"page": page, "section_rows": section_rows, "is_first_page": not request.GET.get("before")},
-    )
+    """The lead (pinned by editors, else the newest), the latest stories, then each section's newest
+    of the rest: no story appears twice."""
+    before = request.GET.get("before")
+    lead = None if before else selectors.pinned_lead()
+    latest = Article.objects.published().exclude(pk=lead.pk) if lead else Article.objects.published()
+    page = selectors.latest_page(latest, before, size=HOME_LATEST - (1 if lead else 0))
+    if lead:
+        page.items.insert(0, lead)
+    shown = [article.pk for article in page.items]
+    section_rows = []
+    if not before:
+        sections = selectors.sections()
+        by_section = selectors.latest_by_section(sections, per_section=4, exclude=shown)
+        section_rows = [(s, by_section[s.pk]) for s in sections if s.pk in by_section]
+        shown += [article.pk for _, items in section_rows for article in items]
+    context = {"page": page, "section_rows": section_rows, "is_first_page": not before, "shown": shown}
+    return render(request, "articles/home.html", context)
 
 
 @cache_public_page(query=LISTING_QUERY)
@@ -40,20 +51,33 @@ def section(request: HttpRequest, slug: str) -> HttpResponse:
 
 @cache_public_page(query=LISTING_QUERY)
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(Topic, slug=slug)
+    topic = get_object_or_404(Topic.objects.select_related("merged_into"), slug=slug)
+    if topic.merged_into is not None:
+        return redirect(topic.merged_into, permanent=True)
     page = selectors.latest_page(Article.objects.published().filter(topics=topic), request.GET.get("before"))
-    return render(request, "articles/topic.html", {"topic": topic, "page": page})
+    context = {"topic": topic, "page": page, "related_topics": selectors.related_topics(topic)}
+    return render(request, "articles/topic.html", context)
+
+
+@cache_public_page(query=("letter",))
+def topics(request: HttpRequest) -> HttpResponse:
+    letter = request.GET.get("letter", "").lower()
+    letter = letter if len(letter) == 1 and letter.isascii() and letter.isalnum() else ""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    context = {"groups": selectors.topic_index(letter), "letter": letter, "letters": letters}
+    return render(request, "articles/topics.html", context)
 
 
 def _render_article(request: HttpRequest, article: Article, preview: bool = False) -> HttpResponse:
     canonical = article.canonical_url or request.build_absolute_uri(article.get_absolute_url())
+    topics = selectors.topics_of(article)
     context = {
         "article": article,
         "blocks": list(article.blocks.all()),
-        "topics": list(article.topics.all()),
+        "topics": topics,
         "related": selectors.related_articles(article),
         "canonical": canonical,
-        "json_ld": news_article_json_ld(request, article, canonical),
+        "json_ld": news_article_json_ld(request, article, canonical, topics),
         "preview": preview,
     }
     return render(request, "articles/article.html", context)
@@ -103,7 +127,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/search.html", context)
 
 
-def news_article_json_ld(request: HttpRequest, article: Article, canonical: str) -> str:
+def news_article_json_ld(request: HttpRequest, article: Article, canonical: str, topics: list[Topic]) -> str:
     """schema.org NewsArticle for search engines, escaped for a <script> element."""
     data = {
         "@context": "https://schema.org",
@@ -116,7 +140,7 @@ def news_article_json_ld(request: HttpRequest, article: Article, canonical: str)
         "articleSection": article.section.name,
         "wordCount": article.word_count,
         "timeRequired": f"PT{article.reading_minutes}M",
-        "keywords": [t.name for t in article.topics.all()],
+        "keywords": [t.name for t in topics],
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
     }
     if article.byline:

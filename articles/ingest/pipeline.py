@@ -1,6 +1,7 @@
 """One source, fetched once or polled: fetch, tell the format, parse, store each article."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
@@ -63,9 +64,14 @@ class Ingestor:
     rewriting would bump updated_at and mark the story "updated" for readers.
     """
 
-    def __init__(self, source: str, options: Options) -> None:
+    def __init__(
+        self, source: str, options: Options, topics_later: Callable[[int], None] | None = None
+    ) -> None:
+        """`topics_later(article_id)`, when given, derives the topics of a feed's items (a bulk ingest)
+        instead of the store: it queues the work (articles.tasks.queue_topics)."""
         self.source = source
         self.options = options
+        self.topics_later = topics_later
         self.format: Format | None = None
         self._etag: str | None = None
         self._last_modified: str | None = None
@@ -99,13 +105,16 @@ class Ingestor:
         fingerprint = hashlib.sha256(repr(data).encode()).hexdigest()
         if self._fingerprints.get(key) == fingerprint:
             return Outcome(item.label, unchanged=True)
+        later = self.topics_later if self.format == Format.FEED else None
         try:
-            article, created = upsert_article(data)
+            article, created = upsert_article(data, topics=later is None)
         except ValidationError as exc:
             return Outcome(item.label, problem=f"invalid: {describe_invalid(exc)}")
         except IntegrityError as exc:  # a concurrent ingest stored the same story first
             return Outcome(item.label, problem=f"the database refused it ({exc})")
         self._fingerprints[key] = fingerprint
+        if later is not None:
+            later(article.pk)
         return Outcome(item.label, article=article, created=created)
 
     def prepare(self, data: ArticleData) -> ArticleData:

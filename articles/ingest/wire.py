@@ -25,10 +25,16 @@ Heuristics, in the order they run:
    the last paragraph, a caption opener glued onto the text before it starts a caption
    running to the end, and a final run of 3-60 words after the last full stop that has no
    terminal punctuation of its own is a caption too (a caption is a label, not a sentence).
-3. Readable paragraphs: a paragraph of more than 4 sentences and 100 words (a flattened
+3. Standfirst: wire copy has none, so the first sentence of the body becomes it (and leaves
+   the body, which it would only repeat), without its dateline ("PORT AUREN (AFP) -"), when it
+   is a whole sentence of 8-60 words and body text remains.
+4. Readable paragraphs: a paragraph of more than 4 sentences and 100 words (a flattened
    body) is regrouped into paragraphs of up to 3 sentences, closing a paragraph early once
    it reaches 70 words.  Sentences never end inside a double-quoted passage, after a common
    abbreviation ("Gen.", "Dec.") or after an initial ("John F. Kennedy").
+5. Agency: a byline or agency line, else a dateline ("DAMASCUS (AFP) -"), else the house
+   style: copy with dash-delimited subheads ("- Establish a corridor -") is AFP's, the only
+   agency that writes them so.  `ingest --agency` overrides all three.
 """
 
 import re
@@ -43,6 +49,8 @@ CAPTION_MIN_WORDS = 3
 CAPTION_MAX_WORDS = 60
 BOILERPLATE_MAX_WORDS = 60
 FLATTENED_MIN_SENTENCES = 5
+STANDFIRST_MIN_WORDS = 8
+STANDFIRST_MAX_WORDS = 60
 FLATTENED_MIN_WORDS = 100
 PARAGRAPH_SENTENCES = 3
 PARAGRAPH_WORDS = 70
@@ -67,6 +75,7 @@ _BYLINE = re.compile(rf"^By\s+(?P<name>[^,()/]+?)(?:\s*[,(/]\s*(?P<agency>{_AGEN
 _NAME_PARTICLES = _words("and de del della van von der den al el bin ibn la le du da dos")
 _AGENCY_LINE = re.compile(rf"^[-–—(]*\s*(?P<agency>{_AGENCY})\s*\)?$")
 _DATELINE = re.compile(rf"\((?P<agency>{_AGENCY})\)\s*[-–—]")
+_DATELINE_PREFIX = re.compile(r"^[A-Z][A-Z .,'’-]+(?:\([^)]*\))?\s*[-–—]+\s+")
 _SUBHEAD_LINE = re.compile(r"^[-–—]\s+(?P<text>\S.{0,80}?)\s+[-–—]$")
 _INLINE_SUBHEAD = re.compile(
     r"(?<=[.!?\"”’'])\s+-\s+(?P<text>[A-Z0-9\"'‘“][^.!?\n]{0,78}?)\s+-\s+(?=[A-Z0-9\"'‘“(])"
@@ -120,16 +129,21 @@ def parse_wire(text: str, source: str) -> ArticleData:
     header, body_lines = read_header(rest)
     items = drop_trailing_boilerplate(body_items(body_lines))
     items, captions = take_trailing_captions(items)
-    items = [piece for item in items for piece in readable_paragraphs(item)]
     if not any(kind == PARAGRAPH for kind, _ in items):
         raise IngestError(source, "no body text under the headline")
+    agency = (
+        header.agency or detect_agency(" ".join(body for _, body in items[:2])) or house_style_agency(items)
+    )
+    standfirst, items = take_standfirst(items)
+    items = [piece for item in items for piece in readable_paragraphs(item)]
     blocks = [BlockData(kind, text=body) for kind, body in items]
     blocks += [BlockData(ArticleBlock.Kind.FIGURE, caption=caption) for caption in captions]
     return ArticleData(
         headline=headline,
+        standfirst=standfirst,
         blocks=blocks,
         byline=header.byline,
-        source=header.agency or detect_agency(" ".join(body for _, body in items[:2])),
+        source=agency,
         origin=Article.Origin.WIRE,
     )
 
@@ -181,6 +195,24 @@ def detect_agency(text: str) -> str:
     """The agency a dateline credits, as in "DAMASCUS (AFP) - ..."; blank when none does."""
     match = _DATELINE.search(text)
     return normalise_agency(match["agency"]) if match else ""
+
+
+def house_style_agency(items: list[Item]) -> str:
+    """AFP writes subheads between dashes, which is how wire copy gets subheads here at all."""
+    return "AFP" if any(kind == SUBHEAD for kind, _ in items) else ""
+
+
+def take_standfirst(items: list[Item]) -> tuple[str, list[Item]]:
+    """The body's first sentence as the standfirst, and the body without it (see module docstring)."""
+    if not items or items[0][0] != PARAGRAPH:
+        return "", items
+    first, *rest = split_sentences(items[0][1])
+    first = _DATELINE_PREFIX.sub("", first)
+    remaining = ([(PARAGRAPH, " ".join(rest))] if rest else []) + items[1:]
+    fits = STANDFIRST_MIN_WORDS <= word_count(first) <= STANDFIRST_MAX_WORDS and _TERMINAL.search(first)
+    if not fits or not any(kind == PARAGRAPH for kind, _ in remaining):
+        return "", items
+    return first, remaining
 
 
 def body_items(lines: list[str]) -> list[Item]:

@@ -6,7 +6,7 @@ from itertools import count
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, ArticleTopic
 from articles.services import ArticleData, BlockData, upsert_article
 
 _serial = count(1)
@@ -20,6 +20,8 @@ def build_article(
     words: int = 300,
     hours_ago: float = 1,
     status: str = Article.Status.PUBLISHED,
+    byline: str = "Ada Reporter",
+    source: str = "AFP",
     **extra: object,
 ) -> Article:
     n = next(_serial)
@@ -34,8 +36,8 @@ def build_article(
     data = ArticleData(
         headline=headline,
         standfirst=f"Standfirst {n}.",
-        byline="Ada Reporter",
-        source="AFP",
+        byline=byline,
+        source=source,
         section_slug=section,
         topics=list(topics),
         blocks=blocks,
@@ -45,6 +47,12 @@ def build_article(
     )
     article, _ = upsert_article(data)
     return article
+
+
+def chosen_topics(article: Article) -> list[str]:
+    """The topics the source or an editor chose (extraction may add others), by name."""
+    links = article.articletopic_set.filter(origin=ArticleTopic.Origin.EDITOR).order_by("topic__name")
+    return list(links.values_list("topic__name", flat=True))
 
 
 @pytest.fixture

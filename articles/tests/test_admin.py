@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-from articles.models import Article, Section
+from articles.models import Article, Section, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,10 @@ def block(i, kind, text="", **extra):
     return {f"blocks-{i}-{key}": value for key, value in fields.items()}
 
 
+def empty_inline(prefix: str) -> dict[str, int]:
+    return {f"{prefix}-{key}": value for key, value in [("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0)]}
+
+
 def article_form(section, *blocks, **overrides):
     data = {
         "headline": "Council approves the harbour plan",
@@ -56,6 +60,8 @@ def article_form(section, *blocks, **overrides):
         "blocks-INITIAL_FORMS": 0,
         "blocks-MIN_NUM_FORMS": 0,
         "blocks-MAX_NUM_FORMS": 1000,
+        **empty_inline("articletopic_set"),
+        **empty_inline("topic_exclusions"),
     }
     for b in blocks:
         data.update(b)
@@ -113,3 +119,35 @@ def test_admin_refuses_svg_uploads(editor_client):
 def test_readers_cannot_reach_the_admin(client):
     client.force_login(User.objects.create_user("reader", password="reader-pass-123"))
     assert client.get("/admin/articles/article/add/").status_code == 302
+
+
+def test_editors_add_and_remove_an_articles_topics_and_extraction_respects_them(editor_client):
+    section = Section.objects.create(name="World", slug="world")
+    text = "Syria and Turkey agreed to reopen the crossing into Idlib. Syria confirmed the deal for Idlib."
+    data = article_form(section, block(0, "paragraph", text), headline="Syria and Turkey reopen crossing")
+    assert editor_client.post("/admin/articles/article/add/", data).status_code == 302
+    article = Article.objects.get()
+    links = {link.topic.name: link for link in article.articletopic_set.select_related("topic")}
+    assert {"Syria", "Turkey", "Idlib"} <= set(links)
+    turkey, elections = links["Turkey"], Topic.objects.create(name="Elections", slug="elections")
+    # The change form: delete the Turkey row, add Elections; the body stays as it was.
+    change = article_form(section, headline="Syria and Turkey reopen crossing", **{"blocks-INITIAL_FORMS": 0})
+    change.update(
+        {
+            "blocks-TOTAL_FORMS": 0,
+            "articletopic_set-TOTAL_FORMS": 2,
+            "articletopic_set-INITIAL_FORMS": 1,
+            "articletopic_set-0-id": turkey.pk,
+            "articletopic_set-0-article": article.pk,
+            "articletopic_set-0-topic": turkey.topic_id,
+            "articletopic_set-0-DELETE": "on",
+            "articletopic_set-1-article": article.pk,
+            "articletopic_set-1-topic": elections.pk,
+        }
+    )
+    response = editor_client.post(f"/admin/articles/article/{article.pk}/change/", change)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    names = dict(article.articletopic_set.values_list("topic__name", "origin"))
+    assert "Turkey" not in names, "removed by the editor, and the save's extraction kept it off"
+    assert names["Elections"] == "editor" and names["Syria"] == "extracted"
+    assert article.topic_exclusions.get().topic == turkey.topic

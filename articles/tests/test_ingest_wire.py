@@ -65,6 +65,35 @@ def test_inline_subhead_in_flattened_text() -> None:
     ]
 
 
+def test_the_first_sentence_becomes_the_standfirst_and_leaves_the_body() -> None:
+    data = parse_wire(
+        "Headline\n\nLISBON (AFP) - The harbour reopened on Monday after a week of repairs to the quay. "
+        "Ferries sailed at dawn.\n\nTrade resumed.",
+        "x",
+    )
+    assert data.standfirst == "The harbour reopened on Monday after a week of repairs to the quay."
+    assert [b.text for b in data.blocks] == ["Ferries sailed at dawn.", "Trade resumed."]
+
+
+def test_a_short_first_sentence_or_a_one_sentence_body_stays_in_the_body() -> None:
+    assert parse_wire("Headline\n\nThe port reopened.\n\nTrade resumed.", "x").standfirst == ""
+    lone = parse_wire("Headline\n\nThe harbour reopened on Monday after a week of repairs to the quay.", "x")
+    assert lone.standfirst == ""
+    assert len(lone.blocks) == 1
+
+
+@pytest.mark.parametrize(
+    ("copy", "agency"),
+    [
+        ("Headline\n\nFirst paragraph here.\n- A new chapter -\nSecond paragraph here.\n", "AFP"),
+        ("Headline\n\nDAMASCUS (Reuters) - Talks began.\n", "Reuters"),
+        ("Headline\n\nTalks began on Monday.\n", ""),
+    ],
+)
+def test_agency_from_dateline_or_house_style(copy: str, agency: str) -> None:
+    assert parse_wire(copy, "x").source == agency
+
+
 def test_double_hyphen_dashes_are_not_subheads() -> None:
     data = parse_wire("Headline\n\nPeople -- many of them children -- fled. Aid - some of it - came.", "x")
     assert kinds(data.blocks) == ["paragraph"]
@@ -156,7 +185,8 @@ def test_sentences_do_not_end_inside_quotes_or_after_abbreviations() -> None:
 
 def test_long_flattened_paragraph_is_regrouped_by_three_sentences() -> None:
     sentence = "The council met again on Monday to discuss the budget for the new harbour wall."
-    data = parse_wire("Headline\n\n" + " ".join([sentence] * 7), "x")
+    data = parse_wire("Headline\n\n" + " ".join([sentence] * 8), "x")
+    assert data.standfirst == sentence
     assert [b.text.count(".") for b in data.blocks] == [3, 3, 1]
 
 
@@ -223,6 +253,8 @@ def test_seed_page() -> None:
         SEED_CAPTIONS,
     )
     assert article.reading_minutes == 3
+    assert article.source == "AFP", "AFP's dash-delimited subheads credit it"
+    assert article.standfirst.startswith("Turkish President Recep Tayyip Erdogan on Friday urged")
     assert "Our goal is to create" not in body_text(article)
     assert out.startswith("created: Erdogan urges Putin")
 
@@ -259,9 +291,13 @@ def test_multi_paragraph_story_with_captions_footer_and_agency() -> None:
         "Photo: The night ferry leaves Port Auren shortly before midnight",
         "Passengers queue to board the ferry on the rebuilt pier",
     ]
+    assert article.standfirst == (
+        "The night ferry linking Port Auren to the outer islands sailed again on Thursday for the first "
+        "time in six weeks, after repairs to a pier wrecked by a winter storm."
+    ), "the first sentence, without its dateline, is the standfirst"
     paragraphs = texts(article, "paragraph")
-    assert len(paragraphs) == 5
-    assert paragraphs[3].startswith(
+    assert len(paragraphs) == 4, "the standfirst's paragraph is not repeated in the body"
+    assert paragraphs[2].startswith(
         "Crews worked in shifts through the coldest weeks of the year to rebuild the pier,"
     )
     assert "newsletter" not in body_text(article)

@@ -3,8 +3,10 @@
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from articles.models import Article
@@ -73,13 +75,33 @@ def test_preview_is_for_staff_only(client):
     assert "not visible to readers yet" in response.content.decode()
 
 
-def test_home_lists_latest_and_each_section(client):
-    build_article("World story", section="world", hours_ago=2)
-    build_article("Business story", section="business", hours_ago=1)
+def test_home_lists_latest_then_each_sections_others_and_never_a_story_twice(client):
+    for hours in range(16):
+        build_article(f"Story {hours:02d}", section=["world", "business"][hours % 2], hours_ago=hours + 1)
     html = client.get("/").content.decode()
-    assert html.index("Business story") < html.index("World story")
+    assert html.index("Story 00") < html.index("Story 01")
+    latest, _, sections = html.partition('id="section-')
+    assert "Story 11" in latest and "Story 12" not in latest, "the latest twelve"
     assert 'id="section-world"' in html and 'id="section-business"' in html
+    assert all(f"Story {n:02d}" in sections for n in range(12, 16)), "the sections show the others"
+    for n in range(16):
+        assert html.count(f">Story {n:02d}<") == 1, f"Story {n:02d} appears once"
     assert "-min read" in html
+
+
+def test_an_editors_pinned_lead_leads_the_home_page_until_its_time(client):
+    pinned = build_article("Pinned story", hours_ago=30)
+    build_article("Newest story", hours_ago=1)
+    pinned.lead_pinned_until = timezone.now() + timedelta(hours=2)
+    pinned.save()  # as the admin does
+    html = client.get("/").content.decode()
+    assert html.index("Pinned story") < html.index("Newest story")
+    assert html.count(">Pinned story<") == 1
+    assert "card--lead" in html[: html.index("Pinned story")]
+    pinned.lead_pinned_until = timezone.now() - timedelta(minutes=1)
+    pinned.save()
+    html = client.get("/").content.decode()
+    assert html.index("Newest story") < html.index("Pinned story")
 
 
 def test_section_and_topic_pages_paginate_with_a_cursor(client):

@@ -14,6 +14,7 @@ from articles.ingest.feeds import FeedItem
 from articles.ingest.pipeline import Ingestor, Options, Outcome
 from articles.ingest.sources import IngestError
 from articles.models import Article
+from articles.tasks import queue_topics
 
 
 class IngestFailed(CommandError):
@@ -42,7 +43,8 @@ class Command(BaseCommand):
     help = (
         "Ingest articles from SOURCE, a file or an http(s) URL holding plain-text wire copy, "
         "an HTML article page, or an RSS/RDF/Atom feed (one article per item). Ingesting the "
-        "same story again updates it. Exits with status 1 when anything could not be ingested."
+        "same story again updates it. Exits with status 1 when anything could not be ingested. "
+        "A feed's topics are extracted in the background, by the task worker `make run` starts."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -83,7 +85,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         source, watch = options["source"], options["watch"]
-        ingestor = Ingestor(source, Options(options["section"], options["agency"], options["status"]))
+        chosen = Options(options["section"], options["agency"], options["status"])
+        ingestor = Ingestor(source, chosen, topics_later=queue_topics)
         self.verbosity = options["verbosity"]
         polls = failures = 0
         try:

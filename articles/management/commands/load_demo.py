@@ -1,4 +1,4 @@
-"""Load the demo newsroom: six sections and twenty original sample articles.
+"""Load the demo newsroom: six sections, its typed topics and aliases, and twenty original articles.
 
 `make run` calls this after every migrate, so it is safe to repeat:
 
@@ -29,9 +29,10 @@ from django.db import transaction
 from django.templatetags.static import static
 from django.utils import timezone
 
-from articles.models import Article, ArticleBlock, Section
+from articles.models import Article, ArticleBlock, Section, Topic, TopicAlias
 from articles.services import ArticleData, BlockData, upsert_article
 from articles.signals import demo_loaded
+from articles.topics.aliases import KINDS, alias_key
 
 APP_DIR = Path(__file__).resolve().parents[2]
 NEWSROOM_FILE = APP_DIR / "demo" / "newsroom.json"
@@ -101,6 +102,20 @@ def ensure_section(spec: dict[str, Any]) -> Section:
     return section
 
 
+def ensure_topics(kinds: dict[str, str], aliases: dict[str, str]) -> None:
+    """Create the demo's typed topics (a place, an organisation) and its aliases before its articles
+    name them; an existing topic keeps the kind an editor gave it, an existing alias its topic."""
+    for name, kind in kinds.items():
+        if kind not in KINDS:
+            raise CommandError(f"Demo topic {name!r} has an unknown kind {kind!r}.")
+        Topic.objects.get_or_create(slug=alias_key(name), defaults={"name": name, "kind": kind})
+    for alias, name in aliases.items():
+        topic = Topic.objects.filter(slug=alias_key(name)).first() or Topic.objects.create(
+            name=name, slug=alias_key(name)
+        )
+        TopicAlias.objects.get_or_create(key=alias_key(alias), defaults={"name": alias, "topic": topic})
+
+
 def to_article_data(item: dict[str, Any], section_slug: str, now: datetime) -> ArticleData:
     return ArticleData(
         slug=item["slug"],
@@ -125,6 +140,7 @@ def load_demo(
     newsroom = newsroom if newsroom is not None else read_newsroom()
     now = now or timezone.now()
     section_slugs = {spec["slug"]: ensure_section(spec).slug for spec in newsroom["sections"]}
+    ensure_topics(newsroom.get("topic_kinds", {}), newsroom.get("topic_aliases", {}))
     existing = set(
         Article.objects.filter(slug__in=[a["slug"] for a in newsroom["articles"]]).values_list(
             "slug", flat=True
