@@ -71,9 +71,10 @@ def test_article_page_query_budget_for_a_signed_in_reader(client, alice, django_
     client.force_login(alice)
     client.get(article.get_absolute_url())
     # the anonymous page's eleven (articles.tests.test_performance); the signed-in page's five
-    # (session, user, the header's two permission reads and its bell), the discussion's checks of the
-    # reader's role and mutes; the reader's follows (the discussion to follow comes with the article)
-    with django_assert_max_num_queries(19):
+    # (session, user, the header's two permission reads and its bell's unread count), the
+    # discussion's checks of the reader's standing (ban), role and mutes; the reader's follows (the
+    # discussion to follow comes with the article)
+    with django_assert_max_num_queries(20):
         assert "Follow this story" in client.get(article.get_absolute_url()).content.decode()
 
 

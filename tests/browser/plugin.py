@@ -11,6 +11,7 @@ reports each one on the console, frames included): a browser test that met one f
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,16 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    """Poll condition() from the test until it holds.
+
+    Playwright's page.wait_for_function evaluates its predicate with eval() inside the page, which
+    our Content-Security-Policy (script-src 'self') forbids; locator.evaluate runs through the
+    DevTools protocol instead, so a predicate built on it works under the policy."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition still false after {timeout} s")
+        time.sleep(0.05)

@@ -4,6 +4,7 @@ leads "For you"."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from articles.tests.conftest import build_article
 from articles.tests.ingest_support import ingest
@@ -27,13 +28,13 @@ Leila Haddad, who runs a warehouse in the city.
 
 
 def test_following_a_topic_brings_its_next_article_to_the_bell_and_the_top_of_for_you(
-    live_server, browser, settings, tmp_path
+    asgi_server, browser, settings, tmp_path
 ):
     settings.LIVE_KEEPALIVE_SECONDS = 1
     build_article("Talks on Syria resume in Geneva", topics=("Syria",), hours_ago=2)
     build_article("Harbour reopens after the storm", topics=("Harbours",), hours_ago=0.5)
     make_user("nadia", display_name="Nadia Karam")
-    base = live_server.url
+    base = asgi_server.url  # the server that holds live streams: the bell's
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     try:
@@ -47,14 +48,12 @@ def test_following_a_topic_brings_its_next_article_to_the_bell_and_the_top_of_fo
         following.wait_for()
         assert following.get_attribute("aria-pressed") == "true"
         assert page.locator(".follow-panel .meta").inner_text() == "1 follower"
-        page.wait_for_function("document.querySelector('a.bell').getAttribute('data-unread') === '0'")
+        expect(page.locator("a.bell")).to_have_attribute("data-unread", "0")
 
         wire = tmp_path / "idlib.txt"
         wire.write_text(IDLIB_STORY, encoding="utf-8")
         ingest(wire)  # the newsroom, elsewhere: its followers hear of it from a task
-        page.wait_for_function(
-            "document.querySelector('[data-bell-count]').textContent === '1'", timeout=15000
-        )
+        expect(page.locator("[data-bell-count]")).to_have_text("1", timeout=15000)
         screenshot(page, "interests-topic-followed-bell")
 
         page.locator("a.bell").click()

@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.browser.plugin import screenshot
+from tests.browser.plugin import screenshot, wait_until
 from tests.browser.test_discussion import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -92,7 +92,7 @@ def test_on_a_phone_search_is_a_link_and_the_current_section_and_tab_stay_in_vie
         page.goto(live_server.url + "/section/culture/")
         assert not page.locator(".site-search").is_visible()
         current = page.locator('.site-nav a[aria-current="page"]')
-        page.wait_for_function("document.querySelector('.site-nav ul').scrollLeft > 0")
+        wait_until(lambda: page.locator(".site-nav ul").evaluate("list => list.scrollLeft") > 0)
         box, bar = current.bounding_box(), page.locator(".site-nav ul").bounding_box()
         assert bar["x"] <= box["x"] and box["x"] + box["width"] <= bar["x"] + bar["width"]
         page.goto(live_server.url + "/moderation/queue/rejected/")  # as moderator: the last tab, in view
