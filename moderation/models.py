@@ -440,7 +440,10 @@ class SpotCheck(models.Model):
 
     comment = models.ForeignKey("discussions.Comment", on_delete=models.CASCADE, related_name="spot_checks")
     decision = models.OneToOneField(
-        ModerationDecision, on_delete=models.CASCADE, related_name="spot_check", help_text="The publish sampled."
+        ModerationDecision,
+        on_delete=models.CASCADE,
+        related_name="spot_check",
+        help_text="The publish sampled.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
@@ -454,8 +457,12 @@ class SpotCheck(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             # The Audit queue: spot checks without a verdict, oldest first.
-            models.Index(fields=["created_at", "id"], condition=models.Q(verdict=""), name="spot_check_open_idx"),
-            models.Index(fields=["decided_at"], condition=~models.Q(verdict=""), name="spot_check_decided_idx"),
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(verdict=""), name="spot_check_open_idx"
+            ),
+            models.Index(
+                fields=["decided_at"], condition=~models.Q(verdict=""), name="spot_check_decided_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -488,7 +495,9 @@ class Appeal(models.Model):
     first_decider = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    statement = models.TextField(blank=True, help_text="The reader's words (emptied if they erase their account).")
+    statement = models.TextField(
+        blank=True, help_text="The reader's words (emptied if they erase their account)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
@@ -508,7 +517,9 @@ class Appeal(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["created_at", "id"], condition=models.Q(status="open"), name="appeal_open_idx"),
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(status="open"), name="appeal_open_idx"
+            ),
             models.Index(fields=["decided_at"], name="appeal_decided_idx"),
         ]
 

@@ -59,7 +59,14 @@ def make_event(
     if not key or len(key) > Notification._meta.get_field("key").max_length:  # type: ignore[operator]
         raise ValueError(f"A notification key names its event in 1 to 150 characters, not {key!r}.")
     return Event(
-        kind=kind, key=key, actor=actor, comment=comment, article=article, text=text, url=url, links=links or []
+        kind=kind,
+        key=key,
+        actor=actor,
+        comment=comment,
+        article=article,
+        text=text,
+        url=url,
+        links=links or [],
     )
 
 
