@@ -104,20 +104,25 @@ def deciders(appeal: Appeal) -> int:
     return get_user_model().objects.with_perm(permission_for(appeal)).count()  # type: ignore[attr-defined]
 
 
-def decider_refusal(moderator, appeal: Appeal) -> str:
-    """Why `moderator` may not decide this appeal ("" when they may)."""
-    if not (
-        moderator.is_authenticated and moderator.is_active and moderator.has_perm(permission_for(appeal))
-    ):
+def decider_refusal(moderator, appeal: Appeal, counted: dict[str, int] | None = None) -> str:
+    """Why `moderator` may not decide this appeal ("" when they may).  `counted`: deciders per
+    permission, filled in as they are counted (a page of appeals counts each once)."""
+    permission = permission_for(appeal)
+    if not (moderator.is_authenticated and moderator.is_active and moderator.has_perm(permission)):
         return "Only moderators who may make this decision can decide its appeal."
-    if appeal.first_decider_id == moderator.pk and deciders(appeal) >= 2:
+    if appeal.first_decider_id != moderator.pk:
+        return ""
+    counted = {} if counted is None else counted
+    if permission not in counted:
+        counted[permission] = deciders(appeal)
+    if counted[permission] >= 2:
         return "Another moderator must decide this appeal: you made the first decision."
     return ""
 
 
-def sole_decider(moderator, appeal: Appeal) -> bool:
+def sole_decider(moderator, appeal: Appeal, counted: dict[str, int] | None = None) -> bool:
     """The first decider, allowed to decide their own decision's appeal because nobody else can."""
-    return appeal.first_decider_id == moderator.pk and not decider_refusal(moderator, appeal)
+    return appeal.first_decider_id == moderator.pk and not decider_refusal(moderator, appeal, counted)
 
 
 # --- deciding ----------------------------------------------------------------------------------------

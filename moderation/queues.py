@@ -241,6 +241,8 @@ class AppealItem:
     appeal: Appeal
     item: QueueItem | None  # the comment appealed for, shown as in the other queues
     ban: Ban | None
+    refusal: str = ""  # why the moderator looking may not decide it (the page fills these in)
+    sole_decider: bool = False  # they decided first, and nobody else could decide the appeal
 
 
 @dataclass

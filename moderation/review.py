@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from discussions.models import Comment
 from discussions.services import CommentError
-from moderation import audit, queues, services, trust
+from moderation import audit, queues, selectors, services, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Report, SpotCheck
 
@@ -57,6 +57,22 @@ def take_down(moderator, comment: Comment, reason: str) -> Comment:
     if comment.status == Status.PUBLISHED:
         return services.remove(moderator, comment, reason)
     return services.reject(moderator, comment, reason)
+
+
+def approve_below(moderator, decision_ids: list[int], below: float) -> int:
+    """Approve, one by one (each audited), the held comments of the decisions a moderator was shown that
+    still wait unchanged and score under `below` (selectors.approvable_below); how many were approved."""
+    approved = 0
+    reason = f"approved in bulk: scored under {below:.2f}"
+    for decision in selectors.approvable_below(decision_ids, below):
+        try:
+            services.approve(moderator, decision.comment, reason)
+        except CommentError as error:
+            if error.status == 403:
+                raise
+            continue  # decided by someone else meanwhile
+        approved += 1
+    return approved
 
 
 def judge_spot_check(moderator, check: SpotCheck, verdict: str, reason: str = "") -> SpotCheck:
