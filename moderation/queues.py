@@ -444,21 +444,20 @@ def _current_for(comments: list[Comment]) -> dict[int, ModerationDecision]:
     return {d.comment_id: d for d in found}
 
 
-def _keyset(
-    found: QuerySet, queue: Queue, article_id: int | None, after: str, related: str
-) -> tuple[list, str]:
-    entries = list(
-        _after(found, parse_cursor(after), queue.oldest_first).select_related(related)[: PAGE_SIZE + 1]
-    )
+COMMENT_RELATED = ("comment__thread__article", "comment__author", "comment__parent__author")
+
+
+def _keyset(found: QuerySet, queue: Queue, article_id: int | None, after: str) -> tuple[list, str]:
+    """A page of spot checks or appeals (each about a comment), by their own time."""
+    ordered = _after(found, parse_cursor(after), queue.oldest_first)
+    entries = list(ordered.select_related(*COMMENT_RELATED)[: PAGE_SIZE + 1])
     more = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
     return entries, _query(article_id, after=cursor_for(entries[-1])) if more else ""
 
 
 def _audit_page(queue: Queue, article_id: int | None, after: str) -> QueuePage:
-    checks, next_query = _keyset(
-        rows("audit", article_id), queue, article_id, after, "comment__thread__article"
-    )
+    checks, next_query = _keyset(rows("audit", article_id), queue, article_id, after)
     comments = [c.comment for c in checks]
     items = _items(comments, _current_for(comments))
     for item, check in zip(items, checks, strict=True):
@@ -467,9 +466,7 @@ def _audit_page(queue: Queue, article_id: int | None, after: str) -> QueuePage:
 
 
 def _appeals_page(queue: Queue, article_id: int | None, after: str) -> QueuePage:
-    appeals, next_query = _keyset(
-        rows("appeals", article_id), queue, article_id, after, "comment__thread__article"
-    )
+    appeals, next_query = _keyset(rows("appeals", article_id), queue, article_id, after)
     comments = [a.comment for a in appeals if a.comment is not None]
     by_comment = {item.comment.pk: item for item in _items(comments, _current_for(comments))}
     items = [AppealItem(a, by_comment.get(a.comment_id or 0), a.ban) for a in appeals]
