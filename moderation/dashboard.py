@@ -101,6 +101,16 @@ class Rate:
     def share(self) -> float | None:
         return self.count / self.total if self.total else None
 
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.count / self.total if self.total else None
+
+    @property
+    def range_label(self) -> str:
+        """The 95 % interval in percent, "12.0–31.5 %"."""
+        low, high = self.low, self.high
+        return f"{100 * low:.1f}–{100 * high:.1f} %" if low is not None and high is not None else "—"
+
     def _bound(self, sign: int) -> float | None:
         if not self.total:
             return None
