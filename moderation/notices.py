@@ -95,9 +95,10 @@ def _earlier(decision: ModerationDecision) -> ModerationDecision | None:
 
 
 def statement_of_reasons(decision: ModerationDecision) -> str:
-    """Why a comment was taken down, for the reader: the checks or reports, then the moderator."""
+    """Why a comment was taken down, for the reader: the checks or reports, then the moderator
+    (no full stop at the end: callers end the sentence)."""
     if decision.source == Source.PIPELINE:
-        return f"rejected by {checks_statement(decision)}"
+        return f"rejected by {checks_statement(decision)}".rstrip(".")
     parts = []
     before = _earlier(decision)
     if before is not None and before.source == Source.PIPELINE and before.action == Action.HOLD:
@@ -105,7 +106,7 @@ def statement_of_reasons(decision: ModerationDecision) -> str:
     elif before is not None and before.source == Source.REPORTS:
         parts.append("held after readers reported it")
     parts.append(f"a moderator's reason: {decision.reason}")
-    return "; ".join(parts)
+    return "; ".join(parts).rstrip(".")
 
 
 # --- links -------------------------------------------------------------------------------------------

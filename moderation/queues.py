@@ -70,7 +70,7 @@ class Queue:
 QUEUES = {
     q.name: q
     for q in (
-        Queue("pending", "Pending", "Held comments waiting for a decision, oldest first.", oldest_first=True),
+        Queue("pending", "Pending", "Held comments waiting for a decision.", oldest_first=True),
         Queue("reported", "Reported", "Comments readers reported, most reported first."),
         Queue("unmoderated", "Unmoderated", "Published by the automatic checks, not yet seen by a person."),
         Queue(

@@ -88,7 +88,7 @@ def test_a_reader_appeals_a_rejection_and_another_moderator_upholds_it(asgi_serv
     )
 
 
-def test_a_moderator_orders_pending_by_score_and_approves_the_rest_below_it(asgi_server, page):
+def test_a_moderator_orders_pending_by_score_and_approves_the_rest_below_it(asgi_server, page, settings):
     thread = services.thread_for_article(build_article("Harbour talks resume"))
     make_user("mod", role=MODERATORS)
     for name, text in (
@@ -120,3 +120,17 @@ def test_a_moderator_orders_pending_by_score_and_approves_the_rest_below_it(asgi
     page.set_viewport_size(PHONE)
     screenshot(page, "pending-by-score-phone")
     assert Comment.objects.filter(status="held").get().author.username == "newcomer2"
+
+    # A spot check: every automatic publish is sampled here; the moderator judges it "fine" with `a`.
+    settings.MODERATION_AUDIT_SHARE = 1.0
+    services.post_comment(make_user("regular"), thread, "The harbour deal is fine by me.")
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(asgi_server.url + "/moderation/queue/audit/")
+    expect(page.get_by_role("button", name=re.compile("^Fine"))).to_be_visible()
+    screenshot(page, "audit-queue")
+    page.keyboard.press("a")
+    expect(page.locator("[data-queue-item]")).to_have_count(0)
+    page.goto(asgi_server.url + "/moderation/dashboard/")
+    expect(page.locator("[data-figure=leak]")).to_have_text("0.0%")
+    expect(page.locator("[data-figure=false-holds]")).to_have_text("100.0%")
+    screenshot(page, "dashboard-rates")
