@@ -129,7 +129,7 @@ def sole_decider(moderator, appeal: Appeal, counted: dict[str, int] | None = Non
 
 
 def _restore_comment(moderator, appeal: Appeal, reason: str) -> None:
-    comment = Comment.objects.select_for_update().get(pk=appeal.comment_id)
+    comment = Comment.objects.select_for_update().get(appeals=appeal)
     if comment.status not in TAKEN_DOWN:
         raise CommentError("gone", "The comment is no longer taken down: there is nothing to restore.", 409)
     set_status(comment, Comment.Status.PUBLISHED)
@@ -147,7 +147,7 @@ def _restore_comment(moderator, appeal: Appeal, reason: str) -> None:
 
 
 def _lift_ban(moderator, appeal: Appeal, reason: str) -> None:
-    ban = Ban.objects.select_for_update().get(pk=appeal.ban_id)
+    ban = Ban.objects.select_for_update().get(appeal=appeal)
     if ban.lifted_at is None:
         ban.lifted_at, ban.lifted_by = timezone.now(), moderator
         ban.save(update_fields=["lifted_at", "lifted_by"])
@@ -183,7 +183,7 @@ def decide(moderator, appeal: Appeal, *, uphold: bool, reason: str = "") -> Appe
         locked.status = Status.UPHELD if uphold else Status.REFUSED
         locked.decided_by, locked.decided_at, locked.outcome_reason = moderator, timezone.now(), reason
         locked.save(update_fields=["status", "decided_by", "decided_at", "outcome_reason"])
-        comment = Comment.objects.filter(pk=locked.comment_id).select_related("thread").first()
+        comment = Comment.objects.filter(appeals=locked).select_related("thread").first()
         notices.tell(
             locked.appellant,
             "appeal",

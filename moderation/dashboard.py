@@ -141,6 +141,10 @@ class Outcomes:
     appeals_open: int
     appeal_timing: Timing
 
+    @property
+    def audit_percent(self) -> float:
+        return 100 * self.audit_share
+
 
 @dataclass
 class ReportedArticle:
@@ -317,7 +321,7 @@ def outcomes(since: datetime) -> Outcomes:
         .order_by("-decided_at")
         .values_list("status", "created_at", "decided_at")[:MAX_DECISIONS_TIMED]
     )
-    waits = sorted(at - created for _, created, at in decided)
+    waits = sorted(at - created for _, created, at in decided if at is not None)
     return Outcomes(
         leak=leak_rate(since),
         false_holds=false_hold_rate(since),

@@ -182,7 +182,7 @@ def _queue_name(name: str) -> str:
     return name
 
 
-def _scope(article_id: int | None, order: str) -> dict[str, object]:
+def _scope(article_id: int | None, order: str) -> dict[str, str | int]:
     """The query that keeps a queue's view: its article and Pending's order."""
     return {
         **({"article": article_id} if article_id else {}),

@@ -116,8 +116,8 @@ def rows(name: str, article_id: int | None = None) -> QuerySet:
         checks = selectors.open_spot_checks()
         return checks.filter(comment__thread__article_id=article_id) if article_id else checks
     if name == "appeals":
-        found = selectors.open_appeals()
-        return found.filter(comment__thread__article_id=article_id) if article_id else found
+        waiting = selectors.open_appeals()
+        return waiting.filter(comment__thread__article_id=article_id) if article_id else waiting
     if name == "reported":
         found = selectors.reported_queue()
         return found.filter(thread__article_id=article_id) if article_id else found

@@ -104,7 +104,7 @@ def approvable_below(decision_ids: list[int], below: float) -> QuerySet[Moderati
     edited, reported or decided since has a new current decision, so it is left for a person."""
     return (
         held_queue_by("score")
-        .filter(pk__in=decision_ids, risk__lt=below, open_reports=0)
+        .filter(Q(risk__lt=below), Q(open_reports=0), pk__in=decision_ids)
         .select_related("comment__author")
     )
 
