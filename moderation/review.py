@@ -86,7 +86,11 @@ def judge_spot_check(moderator, check: SpotCheck, verdict: str, reason: str = ""
     if verdict == Verdict.SHOULD_HAVE_HELD and not reason:
         raise CommentError("reason_required", "Give a reason to take it down: the reader is told it.", 400)
     with transaction.atomic():
-        locked = SpotCheck.objects.select_for_update().select_related("comment__author").get(pk=check.pk)
+        locked = (
+            SpotCheck.objects.select_for_update(of=("self",))
+            .select_related("comment__author")
+            .get(pk=check.pk)
+        )
         if locked.verdict:
             raise CommentError("already_judged", "Another moderator has already judged this comment.", 409)
         comment = locked.comment

@@ -147,7 +147,7 @@ def test_approve_below_asks_first_then_approves_only_what_the_page_showed(
         str(queue["calm"].pk),
         "approved in bulk: scored under 0.20",
     )
-    assert late.pk not in shown
+    assert late.decisions.get().pk not in shown
 
 
 def test_approve_below_is_audited_per_comment_and_refuses_bad_input(mod_client, queue):
