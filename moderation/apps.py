@@ -33,7 +33,7 @@ class ModerationConfig(AppConfig):
         from accounts.signals import account_erasing
         from agora.snapshots import invalidate_on_change
         from articles.signals import demo_loaded
-        from moderation import bans
+        from moderation import appeals, bans
         from moderation.demo import add_to_demo
         from moderation.models import ModelVersion, ModerationPolicy, ModerationRule
         from moderation.policy import POLICIES_SNAPSHOT
@@ -46,6 +46,7 @@ class ModerationConfig(AppConfig):
         invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)
         invalidate_on_change(VERSIONS_SNAPSHOT, ModelVersion)
         account_erasing.connect(bans.keep_bans_of_erased_account, dispatch_uid="moderation_keep_bans")
+        account_erasing.connect(appeals.forget_statements, dispatch_uid="moderation_forget_appeals")
         post_save.connect(
             bans.ban_new_account_of_banned_address,
             sender=get_user_model(),

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, object] = {
     "MODERATION_ADAPT_MIN_PER_CLASS": 20,
     "MODERATION_SITE_MIN_CIVIL": 1000,
     "MODERATION_SITE_MIN_TOXIC": 50,
+    # Spot checks (moderation.spot_checks): this share of the comments the automatic checks publish
+    # goes to the Audit queue, where moderators' verdicts measure the live leak rate.
+    "MODERATION_AUDIT_SHARE": 0.01,
     # New accounts are pre-moderated until this many of their comments have been approved.
     "MODERATION_PREMODERATE_FIRST": 3,
     # Trust score (approved comments count +1, rejections -5) from which reports count.

@@ -7,15 +7,15 @@ draws rectangles (server-rendered SVG, no chart library), and every chart has it
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncHour
 from django.urls import reverse
 from django.utils import timezone
 
 from discussions.models import Comment
-from moderation import classifier, policy, queues, selectors, versions
+from moderation import classifier, policy, queues, selectors, spot_checks, versions
 from moderation.classifier import ModelUnavailable
-from moderation.models import AuditEntry, ModelVersion, ModerationDecision, Report
+from moderation.models import Appeal, AuditEntry, ModelVersion, ModerationDecision, Report, SpotCheck
 from moderation.nudge import nudge_stats, nudge_threshold
 
 Action = ModerationDecision.Action
@@ -91,6 +91,62 @@ class Timing:
 
 
 @dataclass
+class Rate:
+    """`count` of `total`, with a 95 % Wilson interval (a handful of verdicts says little)."""
+
+    count: int
+    total: int
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.total if self.total else None
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.count / self.total if self.total else None
+
+    @property
+    def range_label(self) -> str:
+        """The 95 % interval in percent, "12.0–31.5 %"."""
+        low, high = self.low, self.high
+        return f"{100 * low:.1f}–{100 * high:.1f} %" if low is not None and high is not None else "—"
+
+    def _bound(self, sign: int) -> float | None:
+        if not self.total:
+            return None
+        z, n, p = 1.96, self.total, self.count / self.total
+        centre = p + z * z / (2 * n)
+        spread = z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5
+        return min(max((centre + sign * spread) / (1 + z * z / n), 0.0), 1.0)
+
+    @property
+    def low(self) -> float | None:
+        return self._bound(-1)
+
+    @property
+    def high(self) -> float | None:
+        return self._bound(+1)
+
+
+@dataclass
+class Outcomes:
+    """Spot checks' leak rate, Pending's false-hold rate, and the appeals, over the window."""
+
+    leak: Rate  # spot checks judged "should have been held", of those judged
+    false_holds: Rate  # held comments moderators approved, of those they decided
+    audit_share: float
+    appeals_filed: int
+    appeals_upheld: int
+    appeals_refused: int
+    appeals_open: int
+    appeal_timing: Timing
+
+    @property
+    def audit_percent(self) -> float:
+        return 100 * self.audit_share
+
+
+@dataclass
 class ReportedArticle:
     label: str
     article_id: int | None
@@ -129,6 +185,7 @@ class Figures:
     heat_guard: list[dict] = field(default_factory=list)
     nudges: dict = field(default_factory=dict)  # moderation.nudge.nudge_stats over the window
     model: ModelFigures | None = None  # None: the model is unavailable
+    outcomes: Outcomes | None = None
 
 
 def model_figures() -> ModelFigures | None:
@@ -233,6 +290,50 @@ def time_to_decision(since: datetime) -> Timing:
     return Timing(len(waits), _percentile(waits, 0.5), _percentile(waits, 0.9))
 
 
+def leak_rate(since: datetime) -> Rate:
+    """Of the spot checks moderators judged in the window, the share that should have been held."""
+    judged = SpotCheck.objects.filter(decided_at__gte=since).exclude(verdict="")
+    found = judged.aggregate(
+        total=Count("id"), leaked=Count("id", filter=Q(verdict=SpotCheck.Verdict.SHOULD_HAVE_HELD))
+    )
+    return Rate(found["leaked"], found["total"])
+
+
+def false_hold_rate(since: datetime) -> Rate:
+    """Of the comments the checks held that moderators decided in the window, the share they approved."""
+    before = ModerationDecision.objects.filter(
+        comment_id=OuterRef("comment_id"), id__lt=OuterRef("id")
+    ).order_by("-id")
+    decided = ModerationDecision.objects.filter(source=Source.MODERATOR, created_at__gte=since).annotate(
+        before_source=Subquery(before.values("source")[:1]),
+        before_action=Subquery(before.values("action")[:1]),
+    )
+    found = decided.filter(before_source=Source.PIPELINE, before_action=Action.HOLD).aggregate(
+        total=Count("id"), approved=Count("id", filter=Q(action=Action.PUBLISH))
+    )
+    return Rate(found["approved"], found["total"])
+
+
+def outcomes(since: datetime) -> Outcomes:
+    filed = Appeal.objects.filter(created_at__gte=since).count()
+    decided = list(
+        Appeal.objects.filter(decided_at__gte=since)
+        .order_by("-decided_at")
+        .values_list("status", "created_at", "decided_at")[:MAX_DECISIONS_TIMED]
+    )
+    waits = sorted(at - created for _, created, at in decided if at is not None)
+    return Outcomes(
+        leak=leak_rate(since),
+        false_holds=false_hold_rate(since),
+        audit_share=spot_checks.share(),
+        appeals_filed=filed,
+        appeals_upheld=sum(status == Appeal.Status.UPHELD for status, _, _ in decided),
+        appeals_refused=sum(status == Appeal.Status.REFUSED for status, _, _ in decided),
+        appeals_open=selectors.open_appeals().count(),
+        appeal_timing=Timing(len(waits), _percentile(waits, 0.5), _percentile(waits, 0.9)),
+    )
+
+
 def top_reported_articles(since: datetime, limit: int = 10) -> tuple[list[ReportedArticle], int]:
     """The discussions readers reported most in the window."""
     rows = list(
@@ -295,4 +396,5 @@ def build(window: str) -> Figures:
         heat_guard=heat_guard_switches(since),
         nudges=nudge_stats(since),
         model=model_figures(),
+        outcomes=outcomes(since),
     )

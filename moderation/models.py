@@ -425,3 +425,108 @@ class HistoryExample(models.Model):
 
     def __str__(self) -> str:
         return f"Imported example {self.pk} (label {self.label})"
+
+
+class SpotCheck(models.Model):
+    """A comment the automatic checks published, sampled for a person to look at (moderation.spot_checks).
+
+    A share of automatic publishes (``MODERATION_AUDIT_SHARE``) lands in the Audit queue; the
+    moderators' verdicts measure the live leak rate: the share that should have been held.
+    """
+
+    class Verdict(models.TextChoices):
+        FINE = "fine", "Fine"
+        SHOULD_HAVE_HELD = "should_have_held", "Should have been held"
+
+    comment = models.ForeignKey("discussions.Comment", on_delete=models.CASCADE, related_name="spot_checks")
+    decision = models.OneToOneField(
+        ModerationDecision,
+        on_delete=models.CASCADE,
+        related_name="spot_check",
+        help_text="The publish sampled.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The Audit queue: spot checks without a verdict, oldest first.
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(verdict=""), name="spot_check_open_idx"
+            ),
+            models.Index(
+                fields=["decided_at"], condition=~models.Q(verdict=""), name="spot_check_decided_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Spot check of comment {self.comment_id}" + (f" ({self.verdict})" if self.verdict else "")
+
+
+class Appeal(models.Model):
+    """A reader's appeal against the rejection or removal of a comment, or a suspension or ban
+    (moderation.appeals).  One per decision: the decision (or ban) is one-to-one with its appeal.
+
+    ``first_decider`` is whoever made the decision appealed (empty: the automatic checks); where the
+    site has two or more moderators, someone else decides the appeal.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a moderator"
+        UPHELD = "upheld", "Upheld: the decision was reversed"
+        REFUSED = "refused", "Refused: the decision stands"
+
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="appeals"
+    )
+    decision = models.OneToOneField(
+        ModerationDecision, on_delete=models.CASCADE, null=True, blank=True, related_name="appeal"
+    )
+    ban = models.OneToOneField(Ban, on_delete=models.CASCADE, null=True, blank=True, related_name="appeal")
+    comment = models.ForeignKey(
+        "discussions.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="appeals"
+    )
+    first_decider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    statement = models.TextField(
+        blank=True, help_text="The reader's words (emptied if they erase their account)."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome_reason = models.CharField(max_length=500, blank=True, help_text="Told to the reader.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__isnull=False, ban__isnull=True)
+                | models.Q(decision__isnull=True, ban__isnull=False),
+                name="appeal_one_subject",
+                violation_error_message="An appeal is against one decision on a comment, or one ban.",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(status="open"), name="appeal_open_idx"
+            ),
+            models.Index(fields=["decided_at"], name="appeal_decided_idx"),
+        ]
+
+    def __str__(self) -> str:
+        what = f"comment {self.comment_id}" if self.decision_id else f"ban {self.ban_id}"
+        return f"Appeal against {what} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

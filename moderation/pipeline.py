@@ -30,7 +30,7 @@ from django.utils import formats, timezone
 
 from agora import ratelimit
 from discussions.models import Comment, Thread
-from moderation import classifier, conf, heat, nudge, provider, rules, selectors, trust, versions
+from moderation import classifier, conf, heat, nudge, provider, rules, selectors, spot_checks, trust, versions
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import ModerationDecision, ModerationRule, UserTrust
 from moderation.normalize import NORMALIZER_VERSION, normalize
@@ -364,4 +364,5 @@ def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
         trust.credit_approved(author)
     if verdict.kind == Trigger.POST:
         heat.comment_posted(comment, verdict.steps)  # counted once the transaction commits
+    spot_checks.after_checks(decision)  # a sample of publishes to the Audit queue; rejections' notices
     return decision

@@ -23,8 +23,9 @@ from articles.models import Article
 from discussions.live import event_stream
 from discussions.models import Comment
 from discussions.services import CommentError, set_featured
+from moderation import appeals, queues, review, selectors, services, trust
 from moderation import dashboard as figures
-from moderation import queues, review, services, trust
+from moderation.models import Appeal, SpotCheck
 
 REJECT_REASONS = [
     ("abuse", "it is abusive or insulting"),
@@ -93,6 +94,44 @@ class BulkForm(ReasonForm):
         return cleaned
 
 
+class VerdictForm(ReasonForm):
+    """The Audit queue's verdict: fine, or should have been held (then a reason, as for rejecting)."""
+
+    verdict = forms.ChoiceField(choices=SpotCheck.Verdict.choices)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if cleaned.get("verdict") == SpotCheck.Verdict.SHOULD_HAVE_HELD and not self.reason_text():
+            raise forms.ValidationError(NO_REASON)
+        return cleaned
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("uphold", "Uphold"), ("refuse", "Refuse")])
+    reason = forms.CharField(label="Reason (the reader is told it)", required=False, max_length=500)
+
+
+class ApproveBelowForm(forms.Form):
+    """ "Approve the rest of this view below score X": the current decisions the page showed, and X."""
+
+    below = forms.FloatField(
+        label="Approve those scoring under",
+        min_value=0.01,
+        max_value=1.0,
+        error_messages={"required": "Give the score under which to approve."},
+    )
+    decision = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[], error_messages={"required": "There is nothing on this page to approve."}
+    )
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data)
+        ids = data.getlist("decision")[: queues.PAGE_SIZE] if data is not None else []
+        field = self.fields["decision"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(i, i) for i in ids if i.isdecimal()]
+
+
 class SanctionForm(forms.Form):
     action = forms.ChoiceField(
         label="Action",
@@ -143,9 +182,22 @@ def _queue_name(name: str) -> str:
     return name
 
 
-def _poll_url(name: str, marker: int, article_id: int | None) -> str:
-    query = urlencode({"since": marker, **({"article": article_id} if article_id else {})})
+def _scope(article_id: int | None, order: str) -> dict[str, str | int]:
+    """The query that keeps a queue's view: its article and Pending's order."""
+    return {
+        **({"article": article_id} if article_id else {}),
+        **({"order": order} if order != selectors.PENDING_ORDERS[0][0] else {}),
+    }
+
+
+def _poll_url(name: str, marker: int, article_id: int | None, order: str) -> str:
+    query = urlencode({"since": marker, **_scope(article_id, order)})
     return reverse("moderation:queue-updates", args=[name]) + "?" + query
+
+
+def _order(request: HttpRequest, name: str) -> str:
+    value = request.GET.get("order", "")
+    return value if name == "pending" and value in dict(selectors.PENDING_ORDERS) else "oldest"
 
 
 def _article_id(request: HttpRequest) -> int | None:
@@ -207,20 +259,26 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     name = _queue_name(name)
     article_id = _article_id(request)
     article = get_object_or_404(Article, pk=article_id) if article_id else None
+    order = _order(request, name)
     page_number = request.GET.get("page", "1")
     page = queues.load_page(
         name,
         article_id,
         after=request.GET.get("after", ""),
         page=int(page_number) if page_number.isdecimal() else 1,
+        order=order,
     )
+    if name == "appeals":
+        _mark_deciders(request.user, page.items)
     sizes = queues.sizes(article_id)
     context = {
         "queue": page.queue,
         "page": page,
         "tabs": [(q, sizes.get(q.name)) for q in queues.QUEUES.values()],
         "article": article,
-        "poll_url": _poll_url(name, queues.newest_marker(name, article_id), article_id),
+        "order": order,
+        "orders": selectors.PENDING_ORDERS,
+        "poll_url": _poll_url(name, queues.newest_marker(name, article_id), article_id, order),
         "sizes_url": reverse("moderation:queue-sizes") + (f"?article={article_id}" if article_id else ""),
         "can_ban": request.user.has_perm("moderation.ban_users"),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
@@ -231,19 +289,29 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "moderation/queue.html", context)
 
 
+def _mark_deciders(moderator, items: list[queues.AppealItem]) -> None:
+    """Per appeal: why this moderator may not decide it ("" when they may), and whether they decide
+    their own decision's appeal because the site has no other moderator who could."""
+    counted: dict[str, int] = {}
+    for item in items:
+        item.refusal = appeals.decider_refusal(moderator, item.appeal, counted)
+        item.sole_decider = appeals.sole_decider(moderator, item.appeal, counted)
+
+
 @require_GET
 @moderator_required
 def queue_updates(request: HttpRequest, name: str) -> HttpResponse:
     """The small fragment the queue polls: how many items arrived since the page was loaded."""
     name = _queue_name(name)
     since = request.GET.get("since", "")
-    article_id = _article_id(request)
+    article_id, order = _article_id(request), _order(request, name)
     if not since.isdecimal():
         raise Http404("Say since when.")
+    scope = urlencode(_scope(article_id, order))
     context = {
         "arrived": queues.arrived_since(name, int(since), article_id),
-        "url": reverse("moderation:queue", args=[name]) + (f"?article={article_id}" if article_id else ""),
-        "poll_url": _poll_url(name, int(since), article_id),
+        "url": reverse("moderation:queue", args=[name]) + (f"?{scope}" if scope else ""),
+        "poll_url": _poll_url(name, int(since), article_id, order),
     }
     return render(request, "moderation/_queue_updates.html", context)
 
@@ -303,6 +371,64 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if refused:
         message += " Not changed — " + "; ".join(refused)
     return _answer(request, message, ok=not refused or done > 0, status=409)
+
+
+@require_POST
+@moderator_required
+def approve_below(request: HttpRequest) -> HttpResponse:
+    """ "Approve the rest of this view below score X" on Pending: first a page that says how many it
+    would approve, then (confirm) approves them one by one, each audited.  Only the decisions the
+    moderator's page showed are candidates: what arrived, was edited or was reported since is not."""
+    form = ApproveBelowForm(request.POST)
+    if not form.is_valid():
+        return _form_error(request, form)
+    ids, below = form.cleaned_data["decision"], form.cleaned_data["below"]
+    if request.POST.get("confirm") != "yes":
+        found = list(selectors.approvable_below(ids, below).select_related("comment__thread"))
+        context = {"found": found, "ids": ids, "below": below, "shown": len(ids), "next": _back(request)}
+        return render(request, "moderation/approve_below.html", context)
+    try:
+        done = review.approve_below(request.user, ids, below)
+    except CommentError as error:
+        return _answer(request, error.message, ok=False, status=error.status)
+    return _answer(request, f"Approved {done} comment{'s' if done != 1 else ''} scoring under {below:.2f}.")
+
+
+@require_POST
+@moderator_required
+def spot_check_verdict(request: HttpRequest, check_id: int) -> HttpResponse:
+    """The Audit queue: this comment the checks published is fine, or should have been held."""
+    check = get_object_or_404(SpotCheck.objects.select_related("comment__author"), pk=check_id)
+    form = VerdictForm(request.POST)
+    if not form.is_valid():
+        return _form_error(request, form)
+    verdict = form.cleaned_data["verdict"]
+    try:
+        review.judge_spot_check(request.user, check, verdict, form.reason_text())
+    except CommentError as error:
+        return _answer(request, error.message, ok=False, status=error.status)
+    who = _author_label(check.comment)
+    if verdict == SpotCheck.Verdict.FINE:
+        return _answer(request, f"Marked the comment by {who} fine.", gone=True)
+    return _answer(request, f"Took down the comment by {who}; they are told why.", gone=True)
+
+
+@require_POST
+@moderator_required
+def decide_appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """Uphold or refuse an appeal (another moderator than the first decider, where there is one)."""
+    appeal = get_object_or_404(Appeal, pk=appeal_id)
+    form = AppealDecisionForm(request.POST)
+    if not form.is_valid():
+        return _form_error(request, form)
+    uphold = form.cleaned_data["outcome"] == "uphold"
+    try:
+        appeals.decide(request.user, appeal, uphold=uphold, reason=form.cleaned_data["reason"])
+    except CommentError as error:
+        return _answer(request, error.message, ok=False, status=error.status)
+    who = appeal.appellant.public_name if appeal.appellant else "a former reader"
+    verb = "Upheld" if uphold else "Refused"
+    return _answer(request, f"{verb} the appeal of {who}; they are told.", gone=True)
 
 
 @require_POST

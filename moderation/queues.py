@@ -23,7 +23,7 @@ from accounts.models import User
 from discussions.live import broker
 from discussions.models import Comment, CommentRevision
 from moderation import selectors
-from moderation.models import AuditEntry, Ban, ModerationDecision, Report, UserTrust
+from moderation.models import Appeal, AuditEntry, Ban, ModerationDecision, Report, SpotCheck, UserTrust
 from moderation.normalize import normalize
 from moderation.rules import _phrase_pattern  # the rules' own pattern: highlight what they matched
 
@@ -70,9 +70,22 @@ class Queue:
 QUEUES = {
     q.name: q
     for q in (
-        Queue("pending", "Pending", "Held comments waiting for a decision, oldest first.", oldest_first=True),
+        Queue("pending", "Pending", "Held comments waiting for a decision.", oldest_first=True),
         Queue("reported", "Reported", "Comments readers reported, most reported first."),
         Queue("unmoderated", "Unmoderated", "Published by the automatic checks, not yet seen by a person."),
+        Queue(
+            "audit",
+            "Audit",
+            "A sample of the comments the automatic checks published, oldest first: is each one fine, "
+            "or should it have been held? Your verdicts measure how much the checks let through.",
+            oldest_first=True,
+        ),
+        Queue(
+            "appeals",
+            "Appeals",
+            "Readers' appeals against a rejected comment or a suspension, oldest first.",
+            oldest_first=True,
+        ),
         Queue("approved", "Approved", "Approved or kept by a moderator, newest first."),
         Queue("rejected", "Rejected", "Rejected by the checks or a moderator, newest first."),
     )
@@ -99,6 +112,12 @@ def _decision_rows(name: str) -> QuerySet[ModerationDecision]:
 
 def rows(name: str, article_id: int | None = None) -> QuerySet:
     """Every item of a queue (unpaginated), optionally for one article."""
+    if name == "audit":
+        checks = selectors.open_spot_checks()
+        return checks.filter(comment__thread__article_id=article_id) if article_id else checks
+    if name == "appeals":
+        waiting = selectors.open_appeals()
+        return waiting.filter(comment__thread__article_id=article_id) if article_id else waiting
     if name == "reported":
         found = selectors.reported_queue()
         return found.filter(thread__article_id=article_id) if article_id else found
@@ -109,9 +128,9 @@ def rows(name: str, article_id: int | None = None) -> QuerySet:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def cursor_for(decision: ModerationDecision) -> str:
-    """Where the next page starts: the decision's time in microseconds and its id."""
-    return f"{(decision.created_at - _EPOCH) // timedelta(microseconds=1)}-{decision.pk}"
+def cursor_for(entry: ModerationDecision | SpotCheck | Appeal) -> str:
+    """Where the next page starts: the entry's time in microseconds and its id."""
+    return f"{(entry.created_at - _EPOCH) // timedelta(microseconds=1)}-{entry.pk}"
 
 
 def parse_cursor(value: str) -> tuple[datetime, int] | None:
@@ -121,7 +140,7 @@ def parse_cursor(value: str) -> tuple[datetime, int] | None:
     return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
 
 
-def _after(found: QuerySet[ModerationDecision], cursor: tuple[datetime, int] | None, oldest_first: bool):
+def _after(found: QuerySet, cursor: tuple[datetime, int] | None, oldest_first: bool):
     order = ("created_at", "id") if oldest_first else ("-created_at", "-id")
     found = found.order_by(*order)
     if cursor is None:
@@ -165,6 +184,14 @@ class QueueItem:
     open_reports: int = 0
     report_notes: list[str] = field(default_factory=list)  # the newest few readers wrote
     previous_body: str = ""  # the wording before its latest edit, when it was edited
+    spot_check: SpotCheck | None = None  # in the Audit queue
+
+    @property
+    def risk(self) -> float | None:
+        """The higher of the toxicity and attack-on-a-group scores (what Pending can be ordered by)."""
+        found = self.checks.scores if self.checks else {}
+        heads = [float(found[key]) for key in ("toxicity", "identity_attack") if key in found]
+        return max(heads) if heads else None
 
     @property
     def flagged_phrases(self) -> list[str]:
@@ -210,9 +237,18 @@ def _step(decision: ModerationDecision | None, name: str) -> dict | None:
 
 
 @dataclass
+class AppealItem:
+    appeal: Appeal
+    item: QueueItem | None  # the comment appealed for, shown as in the other queues
+    ban: Ban | None
+    refusal: str = ""  # why the moderator looking may not decide it (the page fills these in)
+    sole_decider: bool = False  # they decided first, and nobody else could decide the appeal
+
+
+@dataclass
 class QueuePage:
     queue: Queue
-    items: list[QueueItem]
+    items: list  # QueueItem, or AppealItem in the Appeals queue
     next_query: str  # the query string of the next page, "" on the last
 
 
@@ -403,11 +439,72 @@ def _reported_page(queue: Queue, article_id: int | None, page: int) -> QueuePage
     return QueuePage(queue, _items(comments, current), _query(article_id, page=page + 1) if more else "")
 
 
-def load_page(name: str, article_id: int | None = None, after: str = "", page: int = 1) -> QueuePage:
-    """One page of a queue: `after` is the decision queues' cursor, `page` the reported queue's number."""
+def _current_for(comments: list[Comment]) -> dict[int, ModerationDecision]:
+    found = ModerationDecision.objects.filter(comment_id__in=[c.pk for c in comments], is_current=True)
+    return {d.comment_id: d for d in found}
+
+
+COMMENT_RELATED = ("comment__thread__article", "comment__author", "comment__parent__author")
+
+
+def _keyset(found: QuerySet, queue: Queue, article_id: int | None, after: str) -> tuple[list, str]:
+    """A page of spot checks or appeals (each about a comment), by their own time."""
+    ordered = _after(found, parse_cursor(after), queue.oldest_first)
+    entries = list(ordered.select_related(*COMMENT_RELATED)[: PAGE_SIZE + 1])
+    more = len(entries) > PAGE_SIZE
+    entries = entries[:PAGE_SIZE]
+    return entries, _query(article_id, after=cursor_for(entries[-1])) if more else ""
+
+
+def _audit_page(queue: Queue, article_id: int | None, after: str) -> QueuePage:
+    checks, next_query = _keyset(rows("audit", article_id), queue, article_id, after)
+    comments = [c.comment for c in checks]
+    items = _items(comments, _current_for(comments))
+    for item, check in zip(items, checks, strict=True):
+        item.spot_check = check
+    return QueuePage(queue, items, next_query)
+
+
+def _appeals_page(queue: Queue, article_id: int | None, after: str) -> QueuePage:
+    appeals, next_query = _keyset(rows("appeals", article_id), queue, article_id, after)
+    comments = [a.comment for a in appeals if a.comment is not None]
+    by_comment = {item.comment.pk: item for item in _items(comments, _current_for(comments))}
+    items = [AppealItem(a, by_comment.get(a.comment_id or 0), a.ban) for a in appeals]
+    return QueuePage(queue, items, next_query)
+
+
+def _ordered_pending_page(queue: Queue, article_id: int | None, order: str, page: int) -> QueuePage:
+    """Pending in an order other than the oldest first: bounded page numbers (the order is a score)."""
+    page = min(max(page, 1), MAX_REPORTED_PAGES)
+    start = (page - 1) * PAGE_SIZE
+    found = selectors.held_queue_by(order)
+    if article_id:
+        found = found.filter(comment__thread__article_id=article_id)
+    decisions = list(
+        found.select_related("comment__thread__article", "comment__parent__author")[
+            start : start + PAGE_SIZE + 1
+        ]
+    )
+    more = len(decisions) > PAGE_SIZE and page < MAX_REPORTED_PAGES
+    decisions = decisions[:PAGE_SIZE]
+    items = _items([d.comment for d in decisions], {d.comment_id: d for d in decisions})
+    return QueuePage(queue, items, _query(article_id, order=order, page=page + 1) if more else "")
+
+
+def load_page(
+    name: str, article_id: int | None = None, after: str = "", page: int = 1, order: str = "oldest"
+) -> QueuePage:
+    """One page of a queue: `after` is the decision queues' cursor, `page` the reported queue's number
+    (and Pending's, in an order of selectors.PENDING_ORDERS other than the oldest first)."""
     queue = QUEUES[name]
     if name == "reported":
         return _reported_page(queue, article_id, page)
+    if name == "audit":
+        return _audit_page(queue, article_id, after)
+    if name == "appeals":
+        return _appeals_page(queue, article_id, after)
+    if name == "pending" and order != "oldest":
+        return _ordered_pending_page(queue, article_id, order, page)
     found = _after(rows(name, article_id), parse_cursor(after), queue.oldest_first)
     decisions = list(
         found.select_related("comment__thread__article", "comment__parent__author")[: PAGE_SIZE + 1]
@@ -423,9 +520,12 @@ def load_page(name: str, article_id: int | None = None, after: str = "", page: i
 # --- sizes and live updates ---------------------------------------------------------------------------
 
 
+WAITING = ("pending", "reported", "unmoderated", "audit", "appeals")
+
+
 def sizes(article_id: int | None = None) -> dict[str, int]:
-    """How many items wait in the three queues that need a person (the others only grow)."""
-    return {name: rows(name, article_id).count() for name in ("pending", "reported", "unmoderated")}
+    """How many items wait in the queues that need a person (the others only grow)."""
+    return {name: rows(name, article_id).count() for name in WAITING}
 
 
 def newest_marker(name: str, article_id: int | None = None) -> int:

@@ -1,11 +1,13 @@
 """Reading moderation state.  The queue selectors are what a moderation queue page would list;
 each is served by one of the partial indexes on ModerationDecision and Report."""
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FloatField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from discussions.models import Comment
-from moderation.models import Ban, ModerationDecision, Report
+from moderation.models import Appeal, Ban, ModerationDecision, Report, SpotCheck
 
 Action = ModerationDecision.Action
 Source = ModerationDecision.Source
@@ -53,6 +55,60 @@ def held_queue() -> QuerySet[ModerationDecision]:
     )
 
 
+# The Pending queue's orders: (value, label), the first the default.
+PENDING_ORDERS = [
+    ("oldest", "Oldest first"),
+    ("score", "Most likely to break the guidelines"),
+    ("reports", "Most reported"),
+]
+
+
+def risk_score() -> Subquery:
+    """The higher of the checks' toxicity and attack-on-a-group scores of a decision's comment (from
+    its latest automatic decision; both are calibrated probabilities, so the higher one is how likely
+    the comment is to break a guideline); NULL when the model did not score it."""
+    checks = ModerationDecision.objects.filter(
+        comment_id=OuterRef("comment_id"), source=Source.PIPELINE
+    ).order_by("-created_at", "-id")
+    risk = Greatest(
+        Cast(KT("scores__toxicity"), FloatField()), Cast(KT("scores__identity_attack"), FloatField())
+    )
+    return Subquery(checks.annotate(risk=risk).values("risk")[:1], output_field=FloatField())
+
+
+def open_report_count() -> Coalesce:
+    reports = (
+        Report.objects.filter(comment_id=OuterRef("comment_id"), resolved_at__isnull=True)
+        .order_by()
+        .values("comment_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(reports[:1]), 0)
+
+
+def held_queue_by(order: str) -> QuerySet[ModerationDecision]:
+    """The held queue with each comment's risk score and open reports, in one of PENDING_ORDERS."""
+    found = held_queue().annotate(risk=risk_score(), open_reports=open_report_count())
+    risk_first = F("risk").desc(nulls_last=True)
+    if order == "score":
+        return found.order_by(risk_first, "created_at", "id")
+    if order == "reports":
+        return found.order_by("-open_reports", risk_first, "created_at", "id")
+    return found.order_by("created_at", "id")
+
+
+def approvable_below(decision_ids: list[int], below: float) -> QuerySet[ModerationDecision]:
+    """Of the held decisions a moderator was shown (`decision_ids`), those still current and held,
+    scored under `below`, with no open report: what "approve the rest below X" may approve.  A comment
+    edited, reported or decided since has a new current decision, so it is left for a person."""
+    return (
+        held_queue_by("score")
+        .filter(Q(risk__lt=below), Q(open_reports=0), pk__in=decision_ids)
+        .select_related("comment__author")
+    )
+
+
 def unreviewed_queue() -> QuerySet[ModerationDecision]:
     """Published by the automatic checks and not yet seen by a person, newest first."""
     return (
@@ -90,4 +146,24 @@ def reported_queue() -> QuerySet[Comment]:
         )
         .select_related("thread", "author")
         .order_by("-open_reports", "first_reported_at")
+    )
+
+
+def open_spot_checks() -> QuerySet[SpotCheck]:
+    """Spot checks (moderation.spot_checks) waiting for a verdict, oldest first; a comment its author
+    deleted leaves nothing to judge."""
+    return (
+        SpotCheck.objects.filter(verdict="")
+        .exclude(comment__status=Comment.Status.DELETED)
+        .select_related("comment__thread", "comment__author")
+        .order_by("created_at", "id")
+    )
+
+
+def open_appeals() -> QuerySet[Appeal]:
+    """Appeals (moderation.appeals) waiting for a moderator, oldest first."""
+    return (
+        Appeal.objects.filter(status=Appeal.Status.OPEN)
+        .select_related("appellant", "first_decider", "ban__by", "decision__moderator")
+        .order_by("created_at", "id")
     )

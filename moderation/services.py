@@ -4,7 +4,6 @@ Refusals are discussions.services.CommentError (code, message, HTTP status), lik
 services, so forms and the API can show them the same way.
 """
 
-import uuid
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -14,11 +13,10 @@ from accounts.roles import ADMINS
 from agora import ratelimit
 from discussions.models import Comment
 from discussions.services import CommentError, set_status
-from moderation import audit, conf, heat, queues, selectors, trust
+from moderation import audit, conf, heat, notices, queues, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Ban, ModerationDecision, Report
-from notifications import services as notifications
-from notifications.models import Kind as NotificationKind
+from moderation.notices import tell as notify
 
 Status = Comment.Status
 REPORT_PERIOD = 3600  # MODERATION_REPORTS_PER_HOUR counts over this window
@@ -43,22 +41,6 @@ def _require_reason(reason: str, what: str) -> str:
     return reason
 
 
-# --- notifications -----------------------------------------------------------------------------------
-
-
-def notify(user, what: str, message: str, comment: Comment | None = None) -> None:
-    """Tell a reader what the moderators decided (notifications page, bell, and email as they choose),
-    once the decision commits.  `what`: approved, rejected, removed, warning, ban or lifted."""
-    notifications.notify(
-        NotificationKind.MODERATION,
-        [user],
-        key=f"moderation:{what}:{uuid.uuid4().hex}",
-        comment=comment,
-        text=message,
-        url=comment.thread.get_absolute_url() if comment is not None else "",
-    )
-
-
 # --- reviewing comments ------------------------------------------------------------------------------
 
 
@@ -73,8 +55,8 @@ def _resolve_reports(comment: Comment, moderator, resolution: str) -> int:
     )
 
 
-def _review(moderator, comment: Comment, action: str, reason: str) -> None:
-    add_decision(
+def _review(moderator, comment: Comment, action: str, reason: str) -> ModerationDecision:
+    return add_decision(
         comment,
         action,
         reason,
@@ -105,15 +87,12 @@ def approve(moderator, comment: Comment, reason: str = "") -> Comment:
 def _take_down(moderator, comment: Comment, status: str, reason: str, action: str) -> Comment:
     with transaction.atomic():
         set_status(comment, status)
-        _review(moderator, comment, Action.REJECT, reason)
+        decision = _review(moderator, comment, Action.REJECT, reason)
         reports = _resolve_reports(comment, moderator, Report.Resolution.UPHELD)
         trust.debit_rejected(comment.author)
         audit.record(moderator, action, comment, reason, upheld_reports=reports)
         heat.comment_taken_down(comment)
-        what = "rejected" if status == Status.REJECTED else "removed"
-        verb = "was not published" if status == Status.REJECTED else "was removed by a moderator"
-        excerpt = comment.body[:200] + ("…" if len(comment.body) > 200 else "")
-        notify(comment.author, what, f"Your comment {verb}: {reason}\n\nYou wrote:\n{excerpt}", comment)
+        notices.take_down(comment, decision, "rejected" if status == Status.REJECTED else "removed")
     return comment
 
 
@@ -239,7 +218,7 @@ def _create_ban(moderator, user, reason: str, until: datetime | None) -> Ban:
         when = timezone.localtime(until).strftime("%d %B %Y, %H:%M %Z")
         action, message = "suspend_user", f"Your account is suspended from commenting until {when}: {reason}"
     audit.record(moderator, action, user, reason, ban_id=ban.pk, until=until.isoformat() if until else None)
-    notify(user, "ban", message + "\n\nYou can still read the site.")
+    notify(user, "ban", message + "\n\nYou can still read the site.", links=notices.ban_links(ban))
     return ban
 
 

@@ -78,6 +78,11 @@ def debit_rejected(user) -> None:
     _change(user, REJECTED_POINTS, rejected=1)
 
 
+def undo_rejection(user) -> None:
+    """A rejection reversed on appeal: its points and its count come back."""
+    _change(user, -REJECTED_POINTS, rejected=-1)
+
+
 def set_trusted(user) -> UserTrust:
     """Make a reader trusted at once (imports of known readers, tests, a moderator's vouching)."""
     needed = max(conf.get("MODERATION_TRUSTED_SCORE"), conf.get("MODERATION_PREMODERATE_FIRST"))

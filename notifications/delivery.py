@@ -42,6 +42,7 @@ class Event(TypedDict):
     article: int | None
     text: str
     url: str
+    links: list[dict[str, str]]
 
 
 def make_event(
@@ -53,10 +54,20 @@ def make_event(
     article: int | None = None,
     text: str = "",
     url: str = "",
+    links: list[dict[str, str]] | None = None,
 ) -> Event:
     if not key or len(key) > Notification._meta.get_field("key").max_length:  # type: ignore[operator]
         raise ValueError(f"A notification key names its event in 1 to 150 characters, not {key!r}.")
-    return Event(kind=kind, key=key, actor=actor, comment=comment, article=article, text=text, url=url)
+    return Event(
+        kind=kind,
+        key=key,
+        actor=actor,
+        comment=comment,
+        article=article,
+        text=text,
+        url=url,
+        links=links or [],
+    )
 
 
 # --- recording ------------------------------------------------------------------------------------------
@@ -97,6 +108,7 @@ def _row(event: Event, user_id: int, schedule: str) -> Notification:
         article_id=event["article"],
         text=event["text"],
         url=event["url"],
+        links=event.get("links", []),  # events queued before links existed have none
         created_at=now,
         updated_at=now,
         email_schedule=schedule,

@@ -1,6 +1,6 @@
 """How a notification reads, on the page and in email."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
@@ -14,6 +14,7 @@ class Shown:
     title: str
     excerpt: str
     url: str  # a path on the site, or absolute
+    links: list[dict[str, str]] = field(default_factory=list)  # further links: {"label", "url"}
 
 
 def _name(user) -> str:  # type: ignore[no-untyped-def]
@@ -43,7 +44,7 @@ def describe(notification: Notification, muted: frozenset[int] = frozenset()) ->
         headline = n.article.headline if n.article_id and n.article else ""
         return Shown(f"New in {n.text}: {headline}" if n.text else f"New: {headline}", "", n.url)
     first, _, rest = n.text.partition("\n")
-    return Shown(first, _excerpt(rest), n.url)
+    return Shown(first, _excerpt(rest), n.url, list(n.links))
 
 
 def absolute(url: str) -> str:

@@ -86,7 +86,8 @@ def message_for(delivery: EmailDelivery, items: list[Item], connection) -> Email
     user = delivery.recipient
     by_kind: dict[str, list[Shown]] = defaultdict(list)
     for kind, shown in items:
-        by_kind[kind].append(Shown(shown.title, shown.excerpt, absolute(shown.url)))
+        links = [{"label": link["label"], "url": absolute(link["url"])} for link in shown.links]
+        by_kind[kind].append(Shown(shown.title, shown.excerpt, absolute(shown.url), links))
     every_kind = sorted(by_kind)
     stop_all = unsubscribe_url(user.pk, every_kind)
     context = {

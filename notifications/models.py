@@ -66,6 +66,11 @@ class Notification(models.Model):
     )
     text = models.TextField(blank=True, help_text="The message (moderation, heat) or why (followed).")
     url = models.CharField(max_length=500, blank=True, help_text="A path on the site, or an absolute URL.")
+    links = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Further links shown with it, [{"label": …, "url": …}] (an appeal, the guidelines).',
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, help_text="The latest activity it reports.")
     read_at = models.DateTimeField(null=True, blank=True)

@@ -42,18 +42,27 @@ def notify(
     article: Model | int | None = None,
     text: str = "",
     url: str = "",
+    links: list[dict[str, str]] | None = None,
 ) -> None:
     """Tell `recipients` (users or ids; None is skipped) about one event, after the transaction commits.
 
     The actor is never told of their own action, and readers who muted the actor are not told at
     all.  Reactions (Kind.REACTION) add the actor to the recipient's notification for the same key.
-    `url`: a path on the site ("/…") or an absolute URL; `text`: the message, shown as written.
+    `url`: a path on the site ("/…") or an absolute URL; `text`: the message, shown as written;
+    `links`: further links shown with it, ``[{"label": "Appeal this decision", "url": "/…"}]``.
     """
     ids = sorted({pk for pk in map(_pk, recipients) if pk is not None})
     if not ids:
         return
     event = make_event(
-        Kind(kind), key, actor=_pk(actor), comment=_pk(comment), article=_pk(article), text=text, url=url
+        Kind(kind),
+        key,
+        actor=_pk(actor),
+        comment=_pk(comment),
+        article=_pk(article),
+        text=text,
+        url=url,
+        links=links,
     )
     transaction.on_commit(lambda: tasks.record.delay(event, ids), robust=True)
 

@@ -78,7 +78,8 @@ def test_discussions_with_replies_reactions_and_a_pick(first_run, client):
 
 
 def test_a_held_comment_and_a_reported_one_wait_for_the_moderators(first_run):
-    assert queues.sizes() == {"pending": 1, "reported": 1, "unmoderated": 1}
+    sizes = queues.sizes()  # Audit holds whichever demo comments the 1 % spot check samples
+    assert (sizes["pending"], sizes["reported"], sizes["unmoderated"], sizes["appeals"]) == (1, 1, 1, 0)
     held = Comment.objects.get(status=Comment.Status.HELD)
     assert held.author.username == "jonas" and held.thread.article.slug == "reserve-bank-holds-rates"
     assert held.parent.author.username == "aiko"  # the queue shows the question it answers

@@ -16,7 +16,7 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
-from moderation import queues
+from moderation import appeals, queues
 from moderation import services as moderation
 from moderation.models import (
     AuditEntry,
@@ -24,6 +24,7 @@ from moderation.models import (
     ModerationDecision,
     ModerationRule,
     Report,
+    SpotCheck,
     UserTrust,
 )
 from notifications.models import Notification
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = "moderation:queue"
 JSON = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
-QUEUE_PAGE_QUERIES = 17  # with the header bell's unread count
+QUEUE_PAGE_QUERIES = 19  # with the header bell's unread count
 STEPS = [
     {"step": "normalise", "outcome": "pass", "reason": "", "details": {}},
     {
@@ -451,25 +452,39 @@ def test_the_tab_counters_follow_decisions(client, mod_client, moderator, thread
     sizes_url = reverse("moderation:queue-sizes")
     page = mod_client.get(reverse(QUEUE, args=["pending"]))
     assert f'data-queue-sizes-url="{sizes_url}"' in page.text
-    assert mod_client.get(sizes_url).json() == {"pending": 3, "reported": 2, "unmoderated": 1}
+    assert mod_client.get(sizes_url).json() == {
+        "pending": 3,
+        "reported": 2,
+        "unmoderated": 1,
+        "audit": 0,
+        "appeals": 0,
+    }
     assert mod_client.get(sizes_url, {"article": other.pk}).json() == {
         "pending": 2,
         "reported": 2,
         "unmoderated": 0,
+        "audit": 0,
+        "appeals": 0,
     }
     scoped = mod_client.get(reverse(QUEUE, args=["pending"]), {"article": other.pk}).text
     assert f'data-queue-sizes-url="{sizes_url}?article={other.pk}"' in scoped
 
     decide(mod_client, held, headers=JSON, action="approve")
     decide(mod_client, root, headers=JSON, action="approve")  # kept: it leaves Unmoderated
-    assert mod_client.get(sizes_url).json() == {"pending": 2, "reported": 2, "unmoderated": 0}
+    assert mod_client.get(sizes_url).json() == {
+        "pending": 2,
+        "reported": 2,
+        "unmoderated": 0,
+        "audit": 0,
+        "appeals": 0,
+    }
 
     client.force_login(make_user("reader"))
     assert client.get(sizes_url).status_code == 403
 
 
 def test_a_queue_page_costs_the_same_with_5_and_50_items(mod_client, thread, django_assert_max_num_queries):
-    """Session, user, 2 perms, rows, checks, reports, notes, trust, bans, warnings, 3 sizes, marker, nav,
+    """Session, user, 2 perms, rows, checks, reports, notes, trust, bans, warnings, 5 sizes, marker, nav,
     the bell."""
     used = []
     for count, prefix in ((5, "few"), (45, "many")):
@@ -490,6 +505,9 @@ def test_every_queue_page_stays_within_the_budget(
         moderation.approve(moderator, comment)
     for comment in comments[4:8]:
         moderation.reject(moderator, comment, "rude")
-    with django_assert_max_num_queries(QUEUE_PAGE_QUERIES + 1):  # the reported queue reads current decisions
+    SpotCheck.objects.create(comment=root, decision=root.decisions.get())  # the Audit queue
+    for comment in comments[4:8]:  # the Appeals queue (decided by `moderator`, counted once)
+        appeals.appeal_decision(comment.author, comment.decisions.get(is_current=True), "It was a joke.")
+    with django_assert_max_num_queries(QUEUE_PAGE_QUERIES + 2):  # the reported queue reads current decisions
         response = mod_client.get(reverse(QUEUE, args=[name]))
     assert response.status_code == 200 and response.context["page"].items
