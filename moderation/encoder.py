@@ -78,8 +78,9 @@ class _Layer:
         self.down_bias = get("output.dense.bias")
         self.norm2 = (get("output.LayerNorm.weight"), get("output.LayerNorm.bias"))
 
-    def __call__(self, x: np.ndarray, mask_bias: np.ndarray) -> np.ndarray:
-        batch, length, width = x.shape
+    def __call__(self, x: np.ndarray, mask_bias: np.ndarray, batch: int) -> np.ndarray:
+        """``x``: (batch * length, width), the dense layers as one matrix product each."""
+        length, width = x.shape[0] // batch, x.shape[1]
         size = width // _HEADS
         qkv = (x @ self.qkv + self.qkv_bias).reshape(batch, length, 3, _HEADS, size)
         q, k, v = (qkv[:, :, i].transpose(0, 2, 1, 3) for i in range(3))  # (batch, heads, length, size)
@@ -87,7 +88,7 @@ class _Layer:
         attention -= attention.max(axis=-1, keepdims=True)
         np.exp(attention, out=attention)
         attention /= attention.sum(axis=-1, keepdims=True)
-        context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, length, width)
+        context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch * length, width)
         x = _layer_norm(context @ self.out + self.out_bias + x, *self.norm1)
         hidden = _gelu(x @ self.up + self.up_bias)
         return _layer_norm(hidden @ self.down + self.down_bias + x, *self.norm2)
@@ -96,7 +97,7 @@ class _Layer:
 class SentenceEncoder:
     """all-MiniLM-L6-v2 sentence embeddings (384 floats, unit length). Thread-safe for encoding."""
 
-    def __init__(self, directory: Path | None = None, max_tokens: int = MAX_TOKENS):
+    def __init__(self, directory: Path | None = None, max_tokens: int = MAX_TOKENS, layers: int = _LAYERS):
         from safetensors.numpy import load_file
 
         directory = Path(directory) if directory is not None else model_dir()
@@ -116,7 +117,8 @@ class SentenceEncoder:
             tensors["embeddings.LayerNorm.weight"].astype(np.float32),
             tensors["embeddings.LayerNorm.bias"].astype(np.float32),
         )
-        self.layers = [_Layer(tensors, f"encoder.layer.{i}") for i in range(_LAYERS)]
+        # Fewer layers: the mean pool of an earlier layer (cheaper; the second stage's artifact says).
+        self.layers = [_Layer(tensors, f"encoder.layer.{i}") for i in range(layers)]
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts))]
@@ -130,10 +132,11 @@ class SentenceEncoder:
             padded[i, : len(row)] = row
             mask[i, : len(row)] = 1.0
         x = self.words[padded] + self.positions[:length] + self.type0
-        x = _layer_norm(x, *self.norm)
+        x = _layer_norm(x, *self.norm).reshape(len(ids) * length, DIMENSION)
         mask_bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         for layer in self.layers:
-            x = layer(x, mask_bias)
+            x = layer(x, mask_bias, len(ids))
+        x = x.reshape(len(ids), length, DIMENSION)
         pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-9)

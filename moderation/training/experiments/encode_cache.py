@@ -21,7 +21,7 @@ from moderation.encoder import SentenceEncoder, _layer_norm  # noqa: E402
 from moderation.training.data import load_training_data, read_rows  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "moderation"
-OUT = REPO / "var" / "stage2"
+OUT = REPO / "var" / "stage2" / "t64"  # EmbeddingCache's folder for 64 tokens
 POOLS = (3, 4, 6)
 EVAL_FILES = {
     "unhealthy_comments_ucc_val_test.csv.gz": None,
@@ -78,11 +78,14 @@ class MultiPool(SentenceEncoder):
             for i, r in enumerate(rows):
                 padded[i, : len(r)], mask[i, : len(r)] = r, 1.0
             x = _layer_norm(self.words[padded] + self.positions[:length] + self.type0, *self.norm)
+            x = x.reshape(len(rows) * length, 384)
             bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
             for number, layer in enumerate(self.layers, start=1):
-                x = layer(x, bias)
+                x = layer(x, bias, len(rows))
                 if number in POOLS:
-                    pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+                    pooled = (x.reshape(len(rows), length, 384) * mask[:, :, None]).sum(1) / mask.sum(
+                        1, keepdims=True
+                    )
                     found[number][chunk] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
         return found
 
