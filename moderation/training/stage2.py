@@ -51,13 +51,13 @@ STACK_GRID = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 @dataclass
 class Stage2Config:
     max_tokens: int = 64
-    layers: int = 6
+    layers: int = 4  # the mean pool after layer 4 of 6: as good on validation, a third cheaper
     per_group: int = 1000  # training rows per (source, label)
     val_paradetox: int = 800  # ParaDetox validation rows per label
     C: float = 1.0
     # The band, as shares of the validation sets' clean comments held at its edges, per head.
     band_low_share: dict[str, float] = field(
-        default_factory=lambda: {"toxicity": 0.10, "identity_attack": 0.03}
+        default_factory=lambda: {"toxicity": 0.05, "identity_attack": 0.02}
     )
     band_high_share: dict[str, float] = field(
         default_factory=lambda: {"toxicity": 0.005, "identity_attack": 0.002}

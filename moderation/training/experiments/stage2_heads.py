@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 REPO = Path(__file__).resolve().parents[3]
@@ -93,13 +94,50 @@ def figures(result, sets, tables=None):
     return point, line
 
 
+def site_experiment(model: ToxicityModel, cache: EmbeddingCache):
+    """UCC val as a site's history, UCC test as the test: does an embedding site layer help?"""
+    rows = list(read_rows(DATA / "unhealthy_comments_ucc_val_test.csv.gz"))
+    split = {}
+    for name in ("val", "test"):
+        chosen = [r for r in rows if r["split"] == name]
+        texts = [r["text"] for r in chosen]
+        examples = [Example(normalize(t), "site", name, {}, t) for t in texts]
+        first = first_stage_logits(model, examples)["toxicity"]
+        split[name] = (np.array([int(r["label"]) for r in chosen]), first, cache.embed(texts, print))
+    labels, first, embeddings = split["val"]
+    t_labels, t_first, t_embeddings = split["test"]
+    print("site: base test AUC", round(roc_auc_score(t_labels, t_first), 4))
+    for C in (0.1, 1.0):
+        design = np.column_stack([embeddings, first])
+        layer = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(design, labels)
+        everywhere = np.column_stack([t_embeddings, t_first]) @ layer.coef_.ravel()
+        print(
+            f"site C={C}: embedding layer everywhere, test AUC", round(roc_auc_score(t_labels, everywhere), 4)
+        )
+        for share in (0.1, 0.3, 0.5):
+            civil = t_first[t_labels == 0]
+            low = np.quantile(first[labels == 0], 1 - share)
+            inside = t_first >= low
+            # inside the site band: the layer's logit, kept above every row below the band
+            scores = np.where(inside, 100 + everywhere, t_first)
+            print(
+                f"  only above the first-stage score holding {share:.0%} of the site's civil comments "
+                f"({inside.mean():.1%} of test rows encoded, {np.mean(civil >= low):.1%} of civil):",
+                round(roc_auc_score(t_labels, scores), 4),
+            )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--layers", default="6")
     parser.add_argument("--bands", default="0.10,0.03;0.05,0.02;0.2,0.05;0.999,0.999")
     parser.add_argument("--C", default="1.0")
+    parser.add_argument("--site", action="store_true", help="only the site-adaptation experiment")
     args = parser.parse_args()
     model = ToxicityModel(DEFAULT_ARTIFACT)
+    if args.site:
+        site_experiment(model, EmbeddingCache(Stage2Config(layers=int(args.layers.split(",")[0]))))
+        return
     examples = load_training_data(DATA)
     for layers in [int(x) for x in args.layers.split(",")]:
         base = Stage2Config(layers=layers)
