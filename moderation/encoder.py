@@ -154,17 +154,18 @@ class SentenceEncoder:
         return found
 
 
-_encoder: SentenceEncoder | None = None
+_encoders: dict[tuple[int, int], SentenceEncoder] = {}
 _lock = threading.Lock()
 
 
-def get_encoder() -> SentenceEncoder:
-    """The process-wide encoder, loaded on first use (about 90 MB of weights, under a second)."""
-    global _encoder
-    encoder = _encoder
+def get_encoder(max_tokens: int = MAX_TOKENS, layers: int = _LAYERS) -> SentenceEncoder:
+    """The process-wide encoder for these settings, loaded on first use (about 90 MB of weights, under
+    a second) and kept when the moderation model is reloaded."""
+    key = (max_tokens, layers)
+    encoder = _encoders.get(key)
     if encoder is None:
         with _lock:
-            if _encoder is None:
-                _encoder = SentenceEncoder()
-            encoder = _encoder
+            if key not in _encoders:
+                _encoders[key] = SentenceEncoder(max_tokens=max_tokens, layers=layers)
+            encoder = _encoders[key]
     return encoder

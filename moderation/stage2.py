@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .encoder import SentenceEncoder
+from .encoder import get_encoder
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_STAGE2 = ARTIFACT_DIR / "stage2_minilm.npz"
@@ -71,11 +71,12 @@ class BandHead:
 
 
 class SecondStage:
-    """The loaded second stage, with its encoder (loaded with it, so no comment pays for that)."""
+    """The loaded second stage, with its encoder (loaded with it, so no comment pays for that; shared by
+    every model loaded in the process)."""
 
     def __init__(self, path: Path, meta: dict[str, Any], heads: dict[str, BandHead], tables: dict):
         self.path, self.meta, self.heads, self.tables = path, meta, heads, tables
-        self.encoder = SentenceEncoder(max_tokens=int(meta["max_tokens"]), layers=int(meta["layers"]))
+        self.encoder = get_encoder(int(meta["max_tokens"]), int(meta["layers"]))
 
     @classmethod
     def load(cls, path: Path, base_digest: str) -> SecondStage:
