@@ -1,5 +1,7 @@
 """Speed of the moderation model on one core: single comments (p50, p99) and batches, with and without a
-site layer, against alt-profanity-check measured in the same run (the baseline).
+site layer, against alt-profanity-check and the first stage alone, measured in the same run (baselines).
+The shipped model runs the second stage (MiniLM) on the texts in its uncertain band: the share of the
+texts that went there is printed.
 
     .venv/bin/python bench/moderation_model.py [--data FILE.csv.gz] [--samples 2000]
 
@@ -23,8 +25,9 @@ django.setup()
 
 import numpy as np  # noqa: E402
 
-from moderation.classifier import LinearPart, SiteLayer, get_model  # noqa: E402
+from moderation.classifier import DEFAULT_ARTIFACT, LinearPart, SiteLayer, ToxicityModel, get_model  # noqa: E402
 from moderation.evaluation import load_baseline, measure_speed  # noqa: E402
+from moderation.normalize import normalize  # noqa: E402
 from moderation.training.data import read_civil_samples, read_rows  # noqa: E402
 
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "moderation" / "unhealthy_comments_ucc_val_test.csv.gz"
@@ -44,6 +47,11 @@ def site_layer() -> SiteLayer:
     return SiteLayer(1.0, 0.0, LinearPart(columns, rng.normal(0, 0.1, 20_000).astype(np.float32), 0.0))
 
 
+def first_logits(model, texts: list[str]) -> dict[str, np.ndarray]:
+    matrix = model.features([normalize(text) for text in texts])
+    return model.head_logits(model.component_scores(texts, matrix))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -56,14 +64,20 @@ def main() -> None:
         f"Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
     )
     print(f"texts: {len(texts)} from {source}; median {int(np.median([len(t) for t in texts]))} characters")
+    first_only = ToxicityModel(DEFAULT_ARTIFACT)
+    if model.stage2 is not None:
+        chunks = range(0, len(texts), 1000)
+        band = sum(len(model.stage2.band_rows(first_logits(model, texts[i : i + 1000]))) for i in chunks)
+        print(f"second stage: {band / len(texts):.1%} of the texts are in its uncertain band")
     rows = [
-        ("ours (base model)", lambda t: model.score_batch([t]), model.score_batch),
+        ("ours (both stages)", lambda t: model.score_batch([t]), model.score_batch),
         (
             "ours + a site layer",
             lambda t: model.score_batch([t], layer),
             lambda b: model.score_batch(b, layer),
         ),
     ]
+    rows.append(("ours, first stage only", lambda t: first_only.score_batch([t]), first_only.score_batch))
     baseline = load_baseline()
     if baseline is not None:
         rows.append(("alt-profanity-check (baseline)", lambda t: baseline([t]), baseline))

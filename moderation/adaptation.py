@@ -122,10 +122,10 @@ def load_base_validation(data_dir: Path | None = None) -> BaseValidation:
 
 
 def _inputs(texts: list[str]) -> tuple[np.ndarray, sp.csr_matrix]:
-    """The base toxicity logit and the hashed features of the normalised texts."""
+    """The base toxicity logit (both stages) and the hashed features of the normalised texts."""
     model = classifier.get_model()
     matrix = model.features([normalize(text) for text in texts])
-    return model.head_logits(model.component_scores(texts, matrix))["toxicity"], matrix
+    return model.deciding_logits(texts, matrix)["toxicity"], matrix
 
 
 def fit_layer(base_logit: np.ndarray, matrix: sp.csr_matrix, labels: np.ndarray) -> SiteLayer:

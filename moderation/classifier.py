@@ -23,8 +23,15 @@ figures). Rebuild it with ``python manage.py train_moderation_model``. The model
 use and kept per process; a site's adapted layer (``moderation.versions``) is applied on top by the
 pipeline, not here.
 
-Settings (all optional): ``MODERATION_MODEL_PATH`` (another artifact), ``MODERATION_HOLD_THRESHOLD``
-(a fixed toxicity threshold instead of the target's).
+**Second stage** (``artifacts/stage2_minilm.npz``, a few kB: ``stage2.py``): comments whose first-stage
+score falls in a head's *uncertain band* (around the thresholds a site runs at) are encoded by
+all-MiniLM-L6-v2 (``encoder.py``), and a small head on the embedding re-ranks them inside the band.
+Comments outside every band, most of them, never reach the encoder. The threshold tables then come
+from the second-stage artifact (they describe the final scores).
+
+Settings (all optional): ``MODERATION_MODEL_PATH`` (another artifact), ``MODERATION_STAGE2_PATH``
+(another second stage; ``""``: none), ``MODERATION_HOLD_THRESHOLD`` (a fixed toxicity threshold
+instead of the target's).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import scipy.sparse as sp
 
 from .features import FeatureConfig, Featurizer, VocabularyScorer
 from .normalize import NORMALIZER_VERSION, normalize
+from .stage2 import DEFAULT_STAGE2, SecondStage, Stage2Unavailable
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_ARTIFACT = ARTIFACT_DIR / "toxicity_linear.npz"
@@ -243,12 +251,24 @@ def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 class ToxicityModel:
-    """The loaded artifact. Thread-safe for scoring (it is read-only after construction)."""
+    """The loaded artifact (and its second stage, if one was built for it). Thread-safe for scoring
+    (it is read-only after construction)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, stage2_path: Path | None = None):
         self.path = Path(path)
         self.meta, arrays = _read(self.path)
-        self.digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        base_bytes = self.path.read_bytes()
+        self.base_digest = hashlib.sha256(base_bytes).hexdigest()[:16]
+        try:
+            self.stage2 = SecondStage.load(stage2_path, self.base_digest) if stage2_path else None
+        except Stage2Unavailable as exc:
+            raise ModelUnavailable(str(exc)) from exc
+        # Which model a site layer was fitted on: the base artifact, and the second stage when used.
+        self.digest = (
+            self.base_digest
+            if self.stage2 is None
+            else hashlib.sha256(base_bytes + self.stage2.path.read_bytes()).hexdigest()[:16]
+        )
         self.config = FeatureConfig.from_dict(self.meta["features"])
         self.featurizer = Featurizer(self.config)
         self.heads = HEADS
@@ -268,7 +288,7 @@ class ToxicityModel:
             arrays[f"{VOCABULARY}__weights"],
             float(arrays[f"{VOCABULARY}__bias"][0]),
         )
-        self.tables = ThresholdTables(
+        self.first_stage_tables = ThresholdTables(
             {
                 head: {
                     key: arrays[f"table__{head}__{key}"].astype(np.float64) for key in ("threshold", "leak")
@@ -276,6 +296,7 @@ class ToxicityModel:
                 for head in DECIDING_HEADS
             }
         )
+        self.tables = self.first_stage_tables if self.stage2 is None else ThresholdTables(self.stage2.tables)
 
     def features(self, normalised_texts: Sequence[str]) -> sp.csr_matrix:
         return self.featurizer.transform(normalised_texts)
@@ -296,11 +317,19 @@ class ToxicityModel:
             logits[head] = spec.scale * (inputs @ np.array(spec.weights)) + spec.intercept
         return logits
 
+    def deciding_logits(
+        self, raw_texts: Sequence[str], matrix: sp.csr_matrix, components: dict[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
+        """The final calibrated logit of each deciding head: the first stage's, re-ranked by the second
+        stage inside its uncertain band (only the texts in a band are encoded)."""
+        logits = self.head_logits(components or self.component_scores(raw_texts, matrix))
+        return logits if self.stage2 is None else self.stage2.rerank(raw_texts, logits)
+
     def predict_proba(self, texts: Sequence[str], layer: SiteLayer | None = None) -> np.ndarray:
         """Probabilities, shape (n, len(HEADS)), for raw (not yet normalised) texts."""
         matrix = self.features([normalize(text) for text in texts])
         components = self.component_scores(texts, matrix)
-        logits = self.head_logits(components)
+        logits = self.deciding_logits(texts, matrix, components)
         if layer is not None:
             logits["toxicity"] = apply_layer(layer, logits["toxicity"], matrix)
         columns = [logits[h] if h in logits else components[h] for h in HEADS]
@@ -322,10 +351,16 @@ _model: ToxicityModel | None = None
 _lock = threading.Lock()
 
 
-def _configured_path() -> Path:
+def _configured_paths() -> tuple[Path, Path | None]:
+    """The artifact, and the second stage (None: first stage only). ``MODERATION_STAGE2_PATH`` unset
+    means the shipped second stage with the shipped artifact, none with another artifact."""
     from django.conf import settings
 
-    return Path(getattr(settings, "MODERATION_MODEL_PATH", None) or DEFAULT_ARTIFACT)
+    path = Path(getattr(settings, "MODERATION_MODEL_PATH", None) or DEFAULT_ARTIFACT)
+    stage2 = getattr(settings, "MODERATION_STAGE2_PATH", None)
+    if stage2 is None:
+        return path, DEFAULT_STAGE2 if path == DEFAULT_ARTIFACT and DEFAULT_STAGE2.is_file() else None
+    return path, Path(stage2) if stage2 else None
 
 
 def get_model() -> ToxicityModel:
@@ -335,7 +370,7 @@ def get_model() -> ToxicityModel:
     if model is None:
         with _lock:
             if _model is None:
-                _model = ToxicityModel(_configured_path())
+                _model = ToxicityModel(*_configured_paths())
             model = _model
     return model
 

@@ -479,7 +479,11 @@ def write_artifact(result: TrainingResult, config: TrainingConfig, data_dir: Pat
         },
     }
     arrays = {"meta": np.array(json.dumps(meta, sort_keys=True)), **artifact_arrays(result)}
-    path = Path(path)
+    return write_npz(arrays, Path(path))
+
+
+def write_npz(arrays: dict[str, np.ndarray], path: Path) -> int:
+    """An .npz with fixed zip timestamps and sorted members (same arrays, same bytes); its size."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:

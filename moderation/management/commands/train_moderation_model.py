@@ -1,6 +1,11 @@
-"""Train the comment-moderation model and write ``moderation/artifacts/toxicity_linear.npz``.
+"""Train the comment-moderation model and write ``moderation/artifacts/toxicity_linear.npz`` and
+its second stage ``moderation/artifacts/stage2_minilm.npz``.
 
     python manage.py train_moderation_model [--data-dir DIR] [--output FILE] [--json]
+    python manage.py train_moderation_model --stage2-only   # the second stage, on the installed first
+
+The second stage encodes about 35,000 texts with all-MiniLM-L6-v2 the first time (about 20 minutes on
+two cores); the embeddings are cached in ``var/stage2/``, so a rerun takes a minute.
 
 Reads the CSVs of ``shared/data/moderation`` (see its README.md; never its test or evaluate-only
 files) and alt-profanity-check's model (a dev dependency), prints the validation figures per head
@@ -18,7 +23,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from moderation.classifier import DEFAULT_ARTIFACT, reset_model
+from moderation.classifier import DEFAULT_ARTIFACT, ToxicityModel, reset_model
+from moderation.stage2 import DEFAULT_STAGE2
+from moderation.training.data import load_training_data
+from moderation.training.stage2 import Stage2Config, train_stage2, write_stage2
 from moderation.training.train import CATEGORY_COMPONENTS, COMPONENTS, TrainingConfig, train_and_write
 
 STAGES = [
@@ -42,11 +50,20 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, default=DEFAULT_ARTIFACT, help="artifact file to write")
         parser.add_argument("--C", type=float, default=None, help="inverse regularisation of the components")
         parser.add_argument("--json", action="store_true", help="also print the validation figures as JSON")
+        parser.add_argument(
+            "--stage2-output", type=Path, default=DEFAULT_STAGE2, help="second stage to write"
+        )
+        stage2 = parser.add_mutually_exclusive_group()
+        stage2.add_argument("--stage2-only", action="store_true", help="only the second stage, on --output")
+        stage2.add_argument("--no-stage2", action="store_true", help="only the first stage")
 
     def handle(self, *args, **options):
         data_dir = options["data_dir"] or default_data_dir()
         if not Path(data_dir).is_dir():
             raise CommandError(f"data directory not found: {data_dir}")
+        if options["stage2_only"]:
+            self._stage2(load_training_data(Path(data_dir)), options)
+            return
         config = TrainingConfig()
         if options["C"] is not None:
             config.C = options["C"]
@@ -66,6 +83,24 @@ class Command(BaseCommand):
             bar.close()
         reset_model()
         self._report(result, size, len(examples), options)
+        if not options["no_stage2"]:
+            self._stage2(examples, options)
+
+    def _stage2(self, examples, options):
+        """Train the second stage on the first-stage artifact at ``--output`` and write it."""
+        base = ToxicityModel(options["output"])
+        config = Stage2Config()
+        result = train_stage2(
+            examples, base, config, progress=lambda stage: self.stderr.write(f"stage 2: {stage}")
+        )
+        size = write_stage2(result, config, base.base_digest, options["stage2_output"])
+        reset_model()
+        self.stdout.write(
+            f"Second stage: {options['stage2_output']} ({size / 1e3:.0f} kB) in {result.seconds} s; "
+            f"rows {json.dumps(result.counts, sort_keys=True)}"
+        )
+        for head, figures in result.validation.items():
+            self.stdout.write(f"{head}: {json.dumps(figures, sort_keys=True)}")
 
     def _report(self, result, size, n_examples, options):
         out = self.stdout.write
