@@ -83,7 +83,8 @@ def test_posting_samples_automatic_publishes_only(alice, newcomer, thread, setti
 def sampled(alice, thread, settings):
     settings.MODERATION_AUDIT_SHARE = 1.0
     first = services.post_comment(alice, thread, "The harbour deal is fine by me.")
-    second = services.post_comment(alice, thread, "Whoever wrote this is a clown and should be sacked.")
+    leak = "What a lazy, sloppy piece of writing."  # rude, and published by the checks
+    second = services.post_comment(alice, thread, leak)
     return [SpotCheck.objects.get(comment=first), SpotCheck.objects.get(comment=second)]
 
 
