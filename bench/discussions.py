@@ -8,7 +8,7 @@ Both systems get the same comments (bench/discussions_corpus.py: same texts, ~30
 each in its own fresh SQLite database, each served by gunicorn 27.0.1 with 2 sync workers on
 a free loopback port.  Isso runs from its own virtualenv (var/bench/isso-venv, made when
 missing; bench/discussions_isso.py) and is seeded through its HTTP API; Agora is seeded
-through discussions.services.post_comment (bench/discussions_seed.py).  Then, each for
+through posting.actions.post_comment (bench/discussions_seed.py).  Then, each for
 --duration seconds: the first page (wrk), the whole thread (a Python client, every page and
 every replies page on Agora's side), and posting (wrk with unique bodies).  Prints the
 machine, a table, the settings changed for the benchmark, whether the targets are met, and
@@ -511,7 +511,7 @@ AGORA_NOTES = [
     "Isso's first-page row mirrors Agora's first page: limit=20, nested_limit=3, sort=newest. Its "
     "default GET returns the whole thread; it is listed for reference and is Isso's whole-thread fetch.",
     "Isso files a reply to a reply under its top-level comment (2 levels); Agora keeps the tree.",
-    "Seeding: Agora through discussions.services.post_comment (bench/discussions_seed.py); Isso "
+    "Seeding: Agora through posting.actions.post_comment (bench/discussions_seed.py); Isso "
     "through its HTTP API (POST /new?uri=/story, one at a time).",
 ]
 

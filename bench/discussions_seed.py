@@ -5,7 +5,7 @@ Run by bench/discussions.py with the benchmark's DATABASE_URL, on a freshly migr
     DATABASE_URL=sqlite:///var/bench/try.sqlite3 .venv/bin/python bench/discussions_seed.py \\
         --comments var/bench/try-comments.json
 
-Every comment goes through discussions.services.post_comment (the product's own path: the
+Every comment goes through discussions.actions.post_comment (the product's own path: the
 checks, rendering, reply paths and counts), one call per comment, in corpus order.  Authors
 are readers with a confirmed email in the "Commenters" group, as discussions/tests/conftest.py
 makes them.  The poster of the load test gets a bearer token from `manage.py create_api_token`.
@@ -23,6 +23,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import django
+
+from posting import actions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if not os.environ.get("DATABASE_URL"):
@@ -101,7 +103,7 @@ def post_all(corpus: list[dict], thread, users: dict) -> list[Comment]:
     posted: list[Comment] = []
     for item in corpus:
         parent = posted[item["parent"]] if item["parent"] is not None else None
-        comment = services.post_comment(users[item["author"]], thread, item["text"], parent)
+        comment = actions.post_comment(users[item["author"]], thread, item["text"], parent)
         if comment.status != Comment.Status.PUBLISHED:
             why = getattr(getattr(comment, "moderation", None), "reason", "no reason recorded")
             sys.exit(f"discussions_seed: comment {len(posted) + 1} was stored {comment.status}: {why}")

@@ -15,19 +15,23 @@ site, section and article rows (or the site and thread rows of an embedded story
   level being closed; `set_commenting_status` keeps it in step.
 
 Nothing here touches a comment: closing or suspending hides the comment box, never the
-comments, and reopening restores everything.  Every change is authorised, written to the
-audit log and invalidates the cached pages that show it.
+comments, and reopening restores everything.  Every change (moderation.commenting.set_commenting_status)
+is authorised, written to the audit log and invalidates the cached pages that show it (`invalidate_pages`).
+
+Other apps add virtual levels through the `extra_levels` signal (moderation's heat guard does, from its
+AppConfig.ready): this app imports nothing from moderation.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from math import ceil
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.roles import EDITORS, MODERATORS
@@ -36,8 +40,6 @@ from api.read_cache import thread_scope
 from articles.models import Article, Section
 from articles.views import article_page_scope
 from discussions.models import Comment, CommentingPolicy, Thread
-from discussions.services import CommentingState
-from moderation import audit, heat
 
 Status = CommentingPolicy.Status
 Scope = CommentingPolicy.Scope
@@ -48,6 +50,35 @@ LEVEL_ORDER: dict[str, int] = {Scope.SITE: 0, Scope.SECTION: 1, Scope.ARTICLE: 2
 MAX_SLOW_MODE_MINUTES = 24 * 60
 MAX_AUTO_CLOSE_DAYS = 3650
 READABLE = "Existing comments stay readable."
+
+
+# Sent with `thread` and `now` whenever a thread's state is read; a receiver returns an unsaved
+# thread-level CommentingPolicy to add as a virtual level (only ever more restrictive), or None.
+extra_levels = Signal()
+
+
+@dataclass(frozen=True)
+class CommentingState:
+    """The effective commenting state of a thread; `effective_status` computes it."""
+
+    open: bool
+    reason: str = ""  # why (and the editors' notice): shown in place of, or above, the comment box
+    status: str = "open"  # CommentingPolicy.Status: open, slow, premoderated, closed, suspended
+    premoderated: bool = False  # new comments are stored HELD for review
+    slow_mode_minutes: int | None = None  # one comment per reader per N minutes in this thread
+    notice: str = ""  # the editors' message of the deciding level
+    level: str = ""  # the level that decided: site, section, article, thread, or auto (auto-close)
+    closes_at: datetime | None = None  # when auto-close takes (or took) effect
+
+    @property
+    def label(self) -> str:
+        """Short status for editors' controls: "open", "pre-moderated, slow mode (5 min)", "closed"."""
+        if not self.open:
+            return "suspended" if self.status == "suspended" else "closed"
+        parts = ["pre-moderated"] if self.premoderated else []
+        if self.slow_mode_minutes:
+            parts.append(f"slow mode ({self.slow_mode_minutes} min)")
+        return ", ".join(parts) or "open"
 
 
 class CommentingPermissionDenied(PermissionDenied):
@@ -73,13 +104,15 @@ def policies_for(thread: Thread) -> list[CommentingPolicy]:
 def effective_status(thread: Thread, now: datetime | None = None) -> CommentingState:
     """Whether new comments are accepted on `thread`, how, and why, all levels combined.
 
-    An engaged heat guard (moderation.heat) takes part as a virtual thread level, never saved: it
-    only adds its own restriction, so a stricter level of the editors still wins and speaks.
+    An engaged heat guard (moderation.heat, through `extra_levels`) takes part as a virtual thread
+    level, never saved: it only adds its own restriction, so a stricter level of the editors still
+    wins and speaks.
     """
     now = now or timezone.now()
     policies = policies_for(thread)
-    if (guard := heat.commenting_level(thread, now)) is not None:
-        policies.append(guard)
+    for _receiver, level in extra_levels.send(sender=Thread, thread=thread, now=now):
+        if isinstance(level, CommentingPolicy):
+            policies.append(level)
     return resolve(thread, policies, now)
 
 
@@ -282,55 +315,6 @@ def policy_for(target: models.Model | None) -> CommentingPolicy | None:
     """The row stored for exactly this level (not the effective state), if any."""
     scope, lookup = scope_of(target)
     return CommentingPolicy.objects.filter(scope=scope, **lookup).first()
-
-
-def set_commenting_status(
-    actor,
-    target: models.Model | None,
-    status: str,
-    notice: str = "",
-    slow_mode_minutes: int | None = None,
-    auto_close_days: int | None = None,
-    reason: str = "",
-) -> CommentingPolicy:
-    """Set the commenting status of the site (target None), a section, an article or an embedded thread."""
-    if not can_set_commenting(actor):
-        raise CommentingPermissionDenied("Only editors and moderators can change the commenting status.")
-    notice = (notice or "").strip()
-    validate_settings(status, notice, slow_mode_minutes, auto_close_days)
-    scope, lookup = scope_of(target)
-    target = next(iter(lookup.values()), None)
-    with transaction.atomic():
-        policy, created = CommentingPolicy.objects.select_for_update().get_or_create(
-            scope=scope, **lookup, defaults={"status": Status.OPEN}
-        )
-        previous = None if created else snapshot(policy)
-        policy.status = status
-        policy.notice = notice
-        policy.slow_mode_minutes = slow_mode_minutes if status == Status.SLOW else None
-        policy.auto_close_days = auto_close_days
-        policy.set_by = actor
-        policy.set_at = timezone.now()
-        policy.reason = reason
-        policy.save()
-        if isinstance(target, Article):
-            # Keep the article form's open/closed switch in step, so the two never disagree.
-            legacy = Article.CommentPolicy.CLOSED if status == Status.CLOSED else Article.CommentPolicy.OPEN
-            if target.comment_policy != legacy:
-                Article.objects.filter(pk=target.pk).update(comment_policy=legacy)
-                target.comment_policy = legacy
-        audit.record(
-            actor,
-            AUDIT_ACTION,
-            target if target is not None else policy,
-            reason,
-            scope=scope,
-            policy_id=policy.pk,
-            previous=previous,
-            **snapshot(policy),
-        )
-        transaction.on_commit(partial(invalidate_pages, scope, target))
-    return policy
 
 
 def snapshot(policy: CommentingPolicy) -> dict[str, object]:

@@ -32,16 +32,15 @@ class ModerationConfig(AppConfig):
 
         from accounts.signals import account_erasing
         from agora.snapshots import invalidate_on_change
-        from articles.signals import demo_loaded
-        from moderation import bans
-        from moderation.demo import add_to_demo
+        from discussions.commenting import extra_levels
+        from moderation import bans, heat
         from moderation.models import ModelVersion, ModerationPolicy, ModerationRule
         from moderation.policy import POLICIES_SNAPSHOT
         from moderation.rules import RULES_SNAPSHOT
         from moderation.versions import VERSIONS_SNAPSHOT
 
         post_migrate.connect(grant_moderator_permissions, dispatch_uid="moderation_grant_moderator_perms")
-        demo_loaded.connect(add_to_demo, dispatch_uid="moderation_demo_community")
+        extra_levels.connect(heat.guard_level, dispatch_uid="moderation_heat_guard_level")
         invalidate_on_change(RULES_SNAPSHOT, ModerationRule)
         invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)
         invalidate_on_change(VERSIONS_SNAPSHOT, ModelVersion)

@@ -10,8 +10,8 @@ same two buttons (and keys) whichever queue it is in.
 from django.db import transaction
 from django.utils import timezone
 
+from discussions.errors import CommentError
 from discussions.models import Comment
-from discussions.services import CommentError
 from moderation import audit, services, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Report

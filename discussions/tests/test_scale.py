@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from discussions import selectors, services
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import bulk_thread, make_user
+from posting import actions
 
 
 def first_page_queries(client, url: str) -> tuple[int, str]:
@@ -44,16 +45,16 @@ def article_pair(db):
 def test_concurrent_posts_are_all_counted_once(article_pair):
     article = article_pair[0]
     thread = services.thread_for_article(article)
-    root = services.post_comment(make_user("root_author"), thread, "Root")
+    root = actions.post_comment(make_user("root_author"), thread, "Root")
     writers = [make_user(f"writer{i}") for i in range(8)]
     errors: list[BaseException] = []
 
     def write(user):
         try:
             for n in range(5):
-                services.post_comment(user, thread, f"{user.username} reply {n}", root, client_key=f"k{n}")
+                actions.post_comment(user, thread, f"{user.username} reply {n}", root, client_key=f"k{n}")
                 # a retried request with the same key must not create a second comment
-                services.post_comment(user, thread, f"{user.username} reply {n}", root, client_key=f"k{n}")
+                actions.post_comment(user, thread, f"{user.username} reply {n}", root, client_key=f"k{n}")
         except BaseException as error:  # surfaced to the test below
             errors.append(error)
         finally:
