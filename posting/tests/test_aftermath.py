@@ -73,18 +73,8 @@ def test_a_batch_retried_after_a_failure_counts_each_comment_once(
     assert Notification.objects.filter(recipient=alice, kind="reply").count() == 1
 
 
-def test_the_task_retries_a_failed_batch_itself(
-    alice, thread, deferred, monkeypatch, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        post_comment(alice, thread, "The harbour talks resume on Monday.")
-    calls = fail_once_after_counting(monkeypatch)
-    tasks.run_aftermath.apply(args=[deferred])  # Celery's retry, run at once (eager)
-    assert len(calls) == 2 and HeatGuard.objects.get(thread=thread).posts == 1
-
-
 def test_a_storm_engages_the_heat_guard_once_its_deferred_effects_run(
-    settings, deferred, django_capture_on_commit_callbacks
+    db, settings, deferred, django_capture_on_commit_callbacks
 ):
     settings.MODERATION_HEAT_WINDOW_MINUTES = 10
     settings.MODERATION_HEAT_MIN_COMMENTS = 6
