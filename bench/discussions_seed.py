@@ -24,8 +24,6 @@ from pathlib import Path
 
 import django
 
-from posting import actions
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if not os.environ.get("DATABASE_URL"):
     sys.exit("discussions_seed: set DATABASE_URL to the benchmark database (it is never the default one).")
@@ -44,6 +42,7 @@ from articles.models import Article  # noqa: E402
 from articles.services import ArticleData, BlockData, upsert_article  # noqa: E402
 from discussions import services  # noqa: E402
 from discussions.models import Comment  # noqa: E402
+from posting import actions  # noqa: E402
 
 POSTER = "bench-poster"
 PARAGRAPH = (
