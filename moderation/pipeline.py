@@ -134,8 +134,8 @@ def count_check(user) -> None:
 
 def admit(ctx: PostContext) -> None:
     """Refuse banned or suspended readers, and anyone already at their posting limit, before anything
-    is written.  Only stored comments count against the limit (`count_stored`, once the comment is
-    inserted): a draft nudged or refused costs a check (`count_check`), not a post."""
+    is written.  Only stored comments count against the limit (`count_stored`, once every check has
+    passed): a draft nudged or refused costs a check (`count_check`), not a post."""
     if refusal := refusal_for_ban(ctx.author.ban):
         _refuse(*refusal, 403)
     count_check(ctx.user)
@@ -146,8 +146,8 @@ def admit(ctx: PostContext) -> None:
 
 
 def count_stored(ctx: PostContext) -> None:
-    """Count a comment (or edit) being stored against the posting limits; refuse it (the caller's
-    transaction rolls back) if a concurrent one took the last place since `admit` looked."""
+    """Count a comment (or edit) about to be stored against the posting limits; refuse it if a
+    concurrent one took the last place since `admit` looked."""
     period = int(conf.get("MODERATION_RATE_PERIOD"))
     for scope, key, limit in _posting_limits(ctx):
         if not (verdict := ratelimit.hit(scope, key, limit, period)).allowed:

@@ -78,7 +78,9 @@ def post_comment(
     try:
         with transaction.atomic():
             comment = _insert(ctx, text, html, parent, verdict.status, client_key)
-            pipeline.count_stored(ctx)  # refused over the limit: the insert rolls back
+            # After the insert: a racing retry meets the client_key constraint first, and is replayed
+            # rather than counted; over the limit, the insert rolls back.
+            pipeline.count_stored(ctx)
             Mention.objects.bulk_create([Mention(comment=comment, user=u) for u in mentioned if u != author])
             comment.moderation = pipeline.record(comment, verdict)
             if comment.is_public:
@@ -182,9 +184,9 @@ def edit_comment(
     # 3. decide
     verdict = pipeline.screen(ctx, text, comment=comment, draft=draft)
     html, mentioned = services.render(text)
+    pipeline.count_stored(ctx)
     # 4. write
     with transaction.atomic():
-        pipeline.count_stored(ctx)
         CommentRevision.objects.create(comment=comment, body=comment.body)
         comment.body, comment.body_html, comment.edited_at = text, html, timezone.now()
         comment.save(update_fields=["body", "body_html", "edited_at"])
