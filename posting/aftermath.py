@@ -1,10 +1,11 @@
 """What follows a stored post or edit, after its transaction commits and off the request.
 
-Right after the commit, in the request: the thread's cached pages and API reads are invalidated
-(two cache increments), so the author's next page shows what they posted.  Everything else is an
-*effect*, a small dict, run in batches by `run`: the live event on the thread's channel, the reply
-and mention notifications (notifications.services, whose keys make a repeat harmless), and the heat
-guard's count of the comment (moderation.heat, counted once per comment: see `_count_heat`).
+Right after the commit, in the request (posting.tasks.after_commit): the thread's cached pages and
+API reads are invalidated and the live event is published (cache increments and one publish: the
+author's next page and open pages need them at once, and a worker process could not reach an
+in-process live broker); the reply and mention notifications go to notifications' own task.  The
+heat guard's count of the comment is an *effect*, a small dict, run in batches by `run`, counted
+once per comment (see `_count_heat`).
 
 Where the effects run (posting.tasks.dispatch): on the task queue when there is one, a Redis or
 AMQP broker, where a worker retries a failed batch; on the embedded default (kombu's filesystem
@@ -24,7 +25,6 @@ from datetime import datetime
 from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import Max
 
-from discussions import events, notices
 from discussions.models import Comment
 from moderation import heat
 from posting.models import Counted
@@ -49,24 +49,17 @@ def edited(comment: Comment) -> dict:
 
 def run(effects: list[dict]) -> None:
     """Run a batch of effects.  Safe to run again after a failure: the heat guard counts each comment
-    once, notifications are keyed by comment, and a live event told twice is refetched twice."""
-    ids = {effect["comment"] for effect in effects}
-    comments = Comment.objects.select_related("thread__article", "parent").in_bulk(ids)
-    _count_heat([e for e in effects if e["what"] == POSTED and e["comment"] in comments])
-    for effect in effects:
-        comment = comments.get(effect["comment"])
-        if comment is None:
-            continue
-        if effect["what"] == POSTED:
-            events.comment_published(comment)  # the live event, and its reply and mention notifications
-        else:
-            events.comment_changed(comment)
-            notices.comment_published(comment)  # it may mention someone new
+    once (a marker per comment, in the transaction that counts it)."""
+    _count_heat([effect for effect in effects if effect["what"] == POSTED])
 
 
 def _count_heat(posted_effects: list[dict]) -> None:
     """Count new comments into their threads' heat windows, each comment once however often a batch
     runs: a marker row per comment is written in the transaction that counts it."""
+    ids = set(
+        Comment.objects.filter(pk__in=[e["comment"] for e in posted_effects]).values_list("pk", flat=True)
+    )
+    posted_effects = [effect for effect in posted_effects if effect["comment"] in ids]
     if not posted_effects:
         return
     keys = {f"heat:{e['comment']}": e for e in posted_effects}

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from agora.celery import app as celery_app
-from discussions import events
+from discussions import events, notices
 from discussions.models import Comment
 from posting import aftermath
 
@@ -30,13 +30,19 @@ def run_aftermath(effects: list[dict]) -> int:
 
 
 def after_commit(comment: Comment, effect: dict) -> None:
-    """Once the current transaction commits: refresh the thread's cached pages now, queue the effect."""
+    """Once the current transaction commits: the cached pages and the live event now (a cache bump and
+    a publish: what the author and open pages need at once; the notifications they start are tasks of
+    their own), then the effect queued for the heat guard."""
     transaction.on_commit(partial(_committed, comment, effect), robust=True)
 
 
 def _committed(comment: Comment, effect: dict) -> None:
-    events.refresh_pages(comment)
-    dispatch([effect])
+    if effect["what"] == aftermath.POSTED:
+        events.comment_published(comment)  # its reply and mention notifications: notifications' tasks
+        dispatch([effect])
+    else:
+        events.comment_changed(comment)
+        notices.comment_published(comment)  # it may mention someone new
 
 
 def dispatch(effects: list[dict]) -> None:
