@@ -35,6 +35,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.roles import EDITORS, MODERATORS
+from agora import snapshots
 from agora.page_cache import bump_generation
 from api.read_cache import thread_scope
 from articles.models import Article, Section
@@ -45,6 +46,7 @@ Status = CommentingPolicy.Status
 Scope = CommentingPolicy.Scope
 
 AUDIT_ACTION = "set_commenting_status"
+POLICIES_SNAPSHOT = "commenting-policies"
 # Broadest first: on a tie between levels, the broadest one's message is shown.
 LEVEL_ORDER: dict[str, int] = {Scope.SITE: 0, Scope.SECTION: 1, Scope.ARTICLE: 2, Scope.THREAD: 3}
 MAX_SLOW_MODE_MINUTES = 24 * 60
@@ -88,16 +90,56 @@ class CommentingPermissionDenied(PermissionDenied):
 # --- Reading the effective state ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Governing:
+    """Every process's copy of the site's and sections' rows, and which articles and threads have one."""
+
+    site: tuple[CommentingPolicy, ...]
+    sections: dict[int, tuple[CommentingPolicy, ...]]
+    articles: frozenset[int]  # ids of articles with a row of their own
+    threads: frozenset[int]
+
+
+def _build_governing() -> Governing:
+    broad = CommentingPolicy.objects.filter(scope__in=[Scope.SITE, Scope.SECTION]).select_related("section")
+    sections: dict[int, list[CommentingPolicy]] = {}
+    site = []
+    for policy in broad:
+        if policy.scope == Scope.SITE:
+            site.append(policy)
+        elif policy.section_id is not None:
+            sections.setdefault(policy.section_id, []).append(policy)
+    own = CommentingPolicy.objects.filter(scope__in=[Scope.ARTICLE, Scope.THREAD])
+    articles, threads = set(), set()
+    for article_id, thread_id in own.values_list("article_id", "thread_id"):
+        if article_id is not None:
+            articles.add(article_id)
+        if thread_id is not None:
+            threads.add(thread_id)
+    return Governing(
+        tuple(site), {k: tuple(v) for k, v in sections.items()}, frozenset(articles), frozenset(threads)
+    )
+
+
 def policies_for(thread: Thread) -> list[CommentingPolicy]:
-    """The rows that govern a thread (site, its section, its article or itself), broadest first: one query."""
+    """The rows that govern a thread (site, its section, its article or itself), broadest first.
+
+    The site's and sections' rows come from this process's snapshot (POLICIES_SNAPSHOT, bumped by
+    every saved or deleted row, discussions.apps); the database is asked only for a thread or an
+    article that has a row of its own, which the snapshot names.
+    """
+    governing = snapshots.snapshot(POLICIES_SNAPSHOT, _build_governing)
     article = thread.article if thread.article_id else None
-    query = Q(scope=Scope.SITE)
+    found = list(governing.site)
+    own = Q()
     if article is not None:
-        query |= Q(scope=Scope.SECTION, section_id=article.section_id)
-        query |= Q(scope=Scope.ARTICLE, article_id=article.pk)
-    if thread.pk:
-        query |= Q(scope=Scope.THREAD, thread_id=thread.pk)
-    found = CommentingPolicy.objects.filter(query).select_related("section")
+        found += governing.sections.get(article.section_id, ())
+        if article.pk in governing.articles:
+            own |= Q(scope=Scope.ARTICLE, article_id=article.pk)
+    if thread.pk and thread.pk in governing.threads:
+        own |= Q(scope=Scope.THREAD, thread_id=thread.pk)
+    if own:
+        found += CommentingPolicy.objects.filter(own)
     return sorted(found, key=lambda policy: LEVEL_ORDER[policy.scope])
 
 

@@ -28,12 +28,14 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group, Permission
         from django.db.models.signals import post_save
 
         from accounts.signals import account_erasing
-        from agora.snapshots import invalidate_on_change
+        from agora.snapshots import invalidate_on_change, invalidate_on_m2m_change
         from discussions.commenting import extra_levels
         from moderation import bans, heat
+        from moderation.context import PERMISSIONS_SNAPSHOT
         from moderation.models import ModelVersion, ModerationPolicy, ModerationRule
         from moderation.policy import POLICIES_SNAPSHOT
         from moderation.rules import RULES_SNAPSHOT
@@ -44,6 +46,8 @@ class ModerationConfig(AppConfig):
         invalidate_on_change(RULES_SNAPSHOT, ModerationRule)
         invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)
         invalidate_on_change(VERSIONS_SNAPSHOT, ModelVersion)
+        invalidate_on_change(PERMISSIONS_SNAPSHOT, Group, Permission)
+        invalidate_on_m2m_change(PERMISSIONS_SNAPSHOT, Group.permissions.through)
         account_erasing.connect(bans.keep_bans_of_erased_account, dispatch_uid="moderation_keep_bans")
         post_save.connect(
             bans.ban_new_account_of_banned_address,

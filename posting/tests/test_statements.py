@@ -10,17 +10,19 @@ from discussions.tests.conftest import bulk_thread, make_user
 from moderation.models import ModerationRule
 from posting import actions
 
-# The author's trust, permissions and ban (1), the thread's commenting levels (1), earlier copies of
-# the text (1: the repeats check); then the comment, its decision, the thread's count and the
-# author's trust (4).  A reply adds its sort key and its parent's reply count (2).
-POST_STATEMENTS = 7
+# The author's trust, groups and ban (1), earlier copies of the text (1: the repeats check); then the
+# comment, its decision, the thread's count and the author's trust (4).  The thread's commenting
+# levels come from a snapshot (a thread or article with a level of its own adds 1).  A reply adds its
+# sort key and its parent's reply count (2).
+POST_STATEMENTS = 6
 REPLY_STATEMENTS = POST_STATEMENTS + 2
 TEXT = "A considered comment about the harbour talks and what they mean for the town."
 
 
 @pytest.fixture(autouse=True)
 def warm(bob, thread):
-    """A first post builds this process's snapshots (rules, thresholds, model versions): 3 more."""
+    """A first post builds this process's snapshots (permissions, commenting levels, rules, thresholds,
+    model versions): a few more statements, once."""
     actions.post_comment(bob, thread, "Warming the snapshots before counting.")
 
 
