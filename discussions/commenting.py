@@ -121,6 +121,13 @@ def _build_governing() -> Governing:
     )
 
 
+def section_saved(sender: object, instance: Section, **kwargs: object) -> None:
+    """A section's name is part of its level's message: a section with a level of its own refreshes
+    the snapshot when saved (a rename); others, created by every ingest, leave it be."""
+    if CommentingPolicy.objects.filter(scope=Scope.SECTION, section_id=instance.pk).exists():
+        snapshots.invalidate(POLICIES_SNAPSHOT)
+
+
 def policies_for(thread: Thread) -> list[CommentingPolicy]:
     """The rows that govern a thread (site, its section, its article or itself), broadest first.
 

@@ -171,6 +171,15 @@ def test_the_state_of_a_thread_page_costs_one_query(editor, politics, django_ass
     assert state.premoderated and state.slow_mode_minutes == 5
 
 
+def test_a_renamed_section_speaks_with_its_new_name(editor, politics):
+    section = politics.article.section
+    set_commenting_status(editor, section, S.PREMODERATED)
+    assert f"on {section.name}" in effective_status(politics).reason  # now in this process's snapshot
+    section.name = "Home affairs"
+    section.save()
+    assert "on Home affairs" in effective_status(politics).reason
+
+
 # --- Auto-close -------------------------------------------------------------------------------------
 
 
