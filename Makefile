@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
@@ -41,7 +42,7 @@ format: install
 ## runs Agora on that Redis as in production)
 bench: install
 	$(BIN)/python bench/pages.py
-	$(BIN)/python bench/discussions.py $(if $(REDIS_URL),--redis $(REDIS_URL))
+	$(BIN)/python bench/discussions.py --profile $(if $(REDIS_URL),--redis $(REDIS_URL))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

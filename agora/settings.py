@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "articles",
     "discussions",
     "moderation",
+    "posting",  # above discussions and moderation: the write path of a post (posting.actions)
     "interests",
     "notifications",
     "embed",

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from agora.page_cache import bump_generation, current_generation
 
@@ -47,3 +47,14 @@ def invalidate_on_change(scope: str, *models: type[Model]) -> None:
         uid = f"snapshot:{scope}:{model._meta.label}"
         post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
         post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def invalidate_on_m2m_change(scope: str, through: type[Model]) -> None:
+    """As invalidate_on_change, for the rows of a many-to-many table (added, removed, cleared)."""
+
+    def changed(action: str, **kwargs: object) -> None:
+        if action.startswith("post_"):
+            invalidate(scope)
+
+    uid = f"snapshot:{scope}:{through._meta.label}:m2m"
+    m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=uid)

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from discussions.services import CommentError
+from discussions.errors import CommentError
 
 logger = logging.getLogger(__name__)
 

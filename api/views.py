@@ -37,6 +37,8 @@ from articles.models import Article
 from discussions import selectors, services
 from discussions.models import Comment, Thread
 from moderation import nudge, pipeline
+from moderation import services as moderation_services
+from posting import actions
 
 router = Router()
 
@@ -216,7 +218,7 @@ def _post(request: ApiRequest, thread: Thread, data: CommentIn):
     user = request.auth
     # Clients that check drafts first answer a nudge with its id: the draft is posted anyway (held).
     draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
-    comment = services.post_comment(
+    comment = actions.post_comment(
         user,
         thread,
         data.body,
@@ -283,7 +285,7 @@ def check_article_comment(request: ApiRequest, slug: str, data: DraftIn):
 def post_comment(request: ApiRequest, thread_id: int, data: CommentIn):
     """201 with the new comment; 200 with the first one when `client_key` was already used.
 
-    Not wrapped in a transaction of its own: services.post_comment writes in one, after every
+    Not wrapped in a transaction of its own: posting.actions.post_comment writes in one, after every
     check, so the database's write lock is held only while the comment is stored.
     """
     return _post(request, thread_by_id(thread_id), data)
@@ -351,7 +353,7 @@ def edit_comment(request: ApiRequest, comment_id: int, data: CommentEditIn):
     draft = nudge.Draft(data.nudge_id, post_anyway=True) if data.nudge_id is not None else None
     with transaction.atomic():
         comment = comment_by_id(comment_id, request.auth)
-        comment = services.edit_comment(request.auth, comment, data.body, ip=client_ip(request), draft=draft)
+        comment = actions.edit_comment(request.auth, comment, data.body, ip=client_ip(request), draft=draft)
         return one(request, comment, request.auth)
 
 
@@ -365,7 +367,7 @@ def edit_comment(request: ApiRequest, comment_id: int, data: CommentEditIn):
 def delete_comment(request: ApiRequest, comment_id: int):
     """Leaves a tombstone (status "deleted") so replies stay in place; deleting twice is harmless."""
     with transaction.atomic():
-        comment = services.delete_own_comment(request.auth, comment_by_id(comment_id, request.auth))
+        comment = actions.delete_own_comment(request.auth, comment_by_id(comment_id, request.auth))
         return one(request, comment, request.auth)
 
 
@@ -398,7 +400,8 @@ def unreact(request: ApiRequest, comment_id: int):
 
 def _feature(request: ApiRequest, comment_id: int, featured: bool) -> dict:
     with transaction.atomic():
-        comment = services.set_featured(request.auth, comment_by_id(comment_id, request.auth), featured)
+        comment = comment_by_id(comment_id, request.auth)
+        comment = moderation_services.set_featured(request.auth, comment, featured)
         return one(request, comment, request.auth)
 
 

@@ -12,7 +12,7 @@ from articles.search_index import ensure_search_index
 EDITORS_GROUP = "Editors"
 
 # Sent by `manage.py load_demo` once the demo newsroom is in place, so the apps built on articles add
-# demo data of their own (moderation.demo: readers and their discussions) without articles knowing
+# demo data of their own (posting.demo: readers and their discussions) without articles knowing
 # them.  Each receiver returns what it wants printed.
 demo_loaded = Signal()
 

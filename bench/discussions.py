@@ -8,7 +8,7 @@ Both systems get the same comments (bench/discussions_corpus.py: same texts, ~30
 each in its own fresh SQLite database, each served by gunicorn 27.0.1 with 2 sync workers on
 a free loopback port.  Isso runs from its own virtualenv (var/bench/isso-venv, made when
 missing; bench/discussions_isso.py) and is seeded through its HTTP API; Agora is seeded
-through discussions.services.post_comment (bench/discussions_seed.py).  Then, each for
+through posting.actions.post_comment (bench/discussions_seed.py).  Then, each for
 --duration seconds: the first page (wrk), the whole thread (a Python client, every page and
 every replies page on Agora's side), and posting (wrk with unique bodies).  Prints the
 machine, a table, the settings changed for the benchmark, whether the targets are met, and
@@ -85,6 +85,8 @@ def agora_env(workdir: Path, redis_url: str | None = None) -> dict[str, str]:
     # moderation/conf.py reads these from the environment (a tree without the pipeline ignores them).
     levels = {"new": RAISED_RATE, "member": RAISED_RATE, "trusted": RAISED_RATE}
     env.update(MODERATION_RATE_LIMITS=json.dumps(levels), MODERATION_IP_RATE_LIMIT=str(RAISED_RATE))
+    # The cap on checks (120/min, every post is one) too: else wrk's posts end as 429s, not comments.
+    env.update(MODERATION_CHECK_RATE_LIMIT=str(RAISED_RATE))
     # The heat guard's rate trigger would pre-moderate the thread under the seeding and the load;
     # its flagged-share trigger stays on, and it still counts every post.
     env.update(MODERATION_HEAT_RATE_PER_MINUTE="0")
@@ -511,7 +513,7 @@ AGORA_NOTES = [
     "Isso's first-page row mirrors Agora's first page: limit=20, nested_limit=3, sort=newest. Its "
     "default GET returns the whole thread; it is listed for reference and is Isso's whole-thread fetch.",
     "Isso files a reply to a reply under its top-level comment (2 levels); Agora keeps the tree.",
-    "Seeding: Agora through discussions.services.post_comment (bench/discussions_seed.py); Isso "
+    "Seeding: Agora through posting.actions.post_comment (bench/discussions_seed.py); Isso "
     "through its HTTP API (POST /new?uri=/story, one at a time).",
 ]
 
@@ -519,7 +521,8 @@ AGORA_NOTES = [
 def settings_notes(args, isso_side: dict | None) -> list[str]:
     """What the benchmark changed from each product's defaults, and how it drove them."""
     raised = (
-        f"Agora: API_READ_RATE_PER_MINUTE, API_WRITE_RATE_PER_MINUTE, MODERATION_IP_RATE_LIMIT and every "
+        f"Agora: API_READ_RATE_PER_MINUTE, API_WRITE_RATE_PER_MINUTE, MODERATION_IP_RATE_LIMIT, "
+        f"MODERATION_CHECK_RATE_LIMIT and every "
         f"level of MODERATION_RATE_LIMITS = {RAISED_RATE:,} (defaults 300/min per IP, 30/min per user, "
         "30/min per IP, 3/10/30 per min per new/member/trusted reader): the load comes from one IP and "
         "one poster. The limiters still count every request. MODERATION_HEAT_RATE_PER_MINUTE = 0 "

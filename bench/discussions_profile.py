@@ -37,6 +37,7 @@ django.setup()
 
 from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from api.models import ApiToken  # noqa: E402
 from discussions.models import Comment  # noqa: E402
@@ -55,7 +56,9 @@ LAYERS = [
     ("view: find the thread", "api/views.py", "thread_by_id"),
     ("selector: thread_page", "discussions/selectors.py", "thread_page"),
     ("selector: replies_page", "discussions/selectors.py", "replies_page"),
-    ("service: post_comment", "discussions/services.py", "post_comment"),
+    ("posting: post_comment (load, check, decide, write)", "posting/actions.py", "post_comment"),
+    ("posting: load the context (author, thread state)", "moderation/context.py", "load"),
+    ("after commit: page-cache bumps, effects queued", "posting/tasks.py", "_committed"),
     ("after commit: events (page-cache bump)", "discussions/events.py", "comment_published"),
     ("moderation: admit (bans, rate limits)", "moderation/pipeline.py", "admit"),
     ("moderation: screen (rules, repeats, trust, classifier)", "moderation/pipeline.py", "screen"),
@@ -120,8 +123,16 @@ def _short(filename: str) -> str:
     return filename
 
 
+def statements(call) -> int:
+    """SQL statements one request sends (savepoints included: each is a round trip too)."""
+    with CaptureQueriesContext(connections["default"]) as queries:
+        call()
+    return len(queries.captured_queries)
+
+
 def profile(name: str, call, n: int = REQUESTS) -> dict:
     call()  # warm: imports, URL resolver, first connection
+    sql = statements(call)
     plain = mean_ms(call, n)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -132,6 +143,7 @@ def profile(name: str, call, n: int = REQUESTS) -> dict:
     return {
         "endpoint": name,
         "mean_ms": round(plain, 2),
+        "statements": sql,
         "layers_ms": layer_times(stats, n),
         "top_self_ms": top_self(stats, n),
     }
@@ -173,7 +185,10 @@ def endpoints(thread_id: int) -> list[tuple[str, object]]:
 
 
 def print_profile(result: dict) -> None:
-    print(f"\n{result['endpoint']}: {result['mean_ms']:.2f} ms per request unprofiled, in-process")
+    print(
+        f"\n{result['endpoint']}: {result['mean_ms']:.2f} ms per request unprofiled, in-process, "
+        f"{result['statements']} SQL statements"
+    )
     for label, ms in sorted(result["layers_ms"].items(), key=lambda item: -item[1]):
         print(f"  {ms:>8.2f} ms  {label}")
     print("  most self time (profiled):")

@@ -5,7 +5,7 @@ Run by bench/discussions.py with the benchmark's DATABASE_URL, on a freshly migr
     DATABASE_URL=sqlite:///var/bench/try.sqlite3 .venv/bin/python bench/discussions_seed.py \\
         --comments var/bench/try-comments.json
 
-Every comment goes through discussions.services.post_comment (the product's own path: the
+Every comment goes through discussions.actions.post_comment (the product's own path: the
 checks, rendering, reply paths and counts), one call per comment, in corpus order.  Authors
 are readers with a confirmed email in the "Commenters" group, as discussions/tests/conftest.py
 makes them.  The poster of the load test gets a bearer token from `manage.py create_api_token`.
@@ -42,6 +42,7 @@ from articles.models import Article  # noqa: E402
 from articles.services import ArticleData, BlockData, upsert_article  # noqa: E402
 from discussions import services  # noqa: E402
 from discussions.models import Comment  # noqa: E402
+from posting import actions  # noqa: E402
 
 POSTER = "bench-poster"
 PARAGRAPH = (
@@ -101,7 +102,7 @@ def post_all(corpus: list[dict], thread, users: dict) -> list[Comment]:
     posted: list[Comment] = []
     for item in corpus:
         parent = posted[item["parent"]] if item["parent"] is not None else None
-        comment = services.post_comment(users[item["author"]], thread, item["text"], parent)
+        comment = actions.post_comment(users[item["author"]], thread, item["text"], parent)
         if comment.status != Comment.Status.PUBLISHED:
             why = getattr(getattr(comment, "moderation", None), "reason", "no reason recorded")
             sys.exit(f"discussions_seed: comment {len(posted) + 1} was stored {comment.status}: {why}")

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 
 from discussions import commenting
 from discussions.models import CommentingPolicy
+from moderation.commenting import set_commenting_status
 
 Status = CommentingPolicy.Status
 
@@ -81,7 +82,7 @@ class CommentingPolicyAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
-        policy = commenting.set_commenting_status(
+        policy = set_commenting_status(
             request.user,
             obj.target if obj.scope != CommentingPolicy.Scope.SITE else None,
             obj.status,
@@ -96,7 +97,7 @@ class CommentingPolicyAdmin(admin.ModelAdmin):
         changed = 0
         for policy in queryset.select_related("section", "article", "thread"):
             try:
-                commenting.set_commenting_status(
+                set_commenting_status(
                     request.user,
                     policy.target,
                     status,

@@ -15,39 +15,72 @@ site, section and article rows (or the site and thread rows of an embedded story
   level being closed; `set_commenting_status` keeps it in step.
 
 Nothing here touches a comment: closing or suspending hides the comment box, never the
-comments, and reopening restores everything.  Every change is authorised, written to the
-audit log and invalidates the cached pages that show it.
+comments, and reopening restores everything.  Every change (moderation.commenting.set_commenting_status)
+is authorised, written to the audit log and invalidates the cached pages that show it (`invalidate_pages`).
+
+Other apps add virtual levels through the `extra_levels` signal (moderation's heat guard does, from its
+AppConfig.ready): this app imports nothing from moderation.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from math import ceil
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.roles import EDITORS, MODERATORS
+from agora import snapshots
 from agora.page_cache import bump_generation
 from api.read_cache import thread_scope
 from articles.models import Article, Section
 from articles.views import article_page_scope
 from discussions.models import Comment, CommentingPolicy, Thread
-from discussions.services import CommentingState
-from moderation import audit, heat
 
 Status = CommentingPolicy.Status
 Scope = CommentingPolicy.Scope
 
 AUDIT_ACTION = "set_commenting_status"
+POLICIES_SNAPSHOT = "commenting-policies"
 # Broadest first: on a tie between levels, the broadest one's message is shown.
 LEVEL_ORDER: dict[str, int] = {Scope.SITE: 0, Scope.SECTION: 1, Scope.ARTICLE: 2, Scope.THREAD: 3}
 MAX_SLOW_MODE_MINUTES = 24 * 60
 MAX_AUTO_CLOSE_DAYS = 3650
 READABLE = "Existing comments stay readable."
+
+
+# Sent with `thread` and `now` whenever a thread's state is read; a receiver returns an unsaved
+# thread-level CommentingPolicy to add as a virtual level (only ever more restrictive), or None.
+extra_levels = Signal()
+
+
+@dataclass(frozen=True)
+class CommentingState:
+    """The effective commenting state of a thread; `effective_status` computes it."""
+
+    open: bool
+    reason: str = ""  # why (and the editors' notice): shown in place of, or above, the comment box
+    status: str = "open"  # CommentingPolicy.Status: open, slow, premoderated, closed, suspended
+    premoderated: bool = False  # new comments are stored HELD for review
+    slow_mode_minutes: int | None = None  # one comment per reader per N minutes in this thread
+    notice: str = ""  # the editors' message of the deciding level
+    level: str = ""  # the level that decided: site, section, article, thread, or auto (auto-close)
+    closes_at: datetime | None = None  # when auto-close takes (or took) effect
+
+    @property
+    def label(self) -> str:
+        """Short status for editors' controls: "open", "pre-moderated, slow mode (5 min)", "closed"."""
+        if not self.open:
+            return "suspended" if self.status == "suspended" else "closed"
+        parts = ["pre-moderated"] if self.premoderated else []
+        if self.slow_mode_minutes:
+            parts.append(f"slow mode ({self.slow_mode_minutes} min)")
+        return ", ".join(parts) or "open"
 
 
 class CommentingPermissionDenied(PermissionDenied):
@@ -57,29 +90,78 @@ class CommentingPermissionDenied(PermissionDenied):
 # --- Reading the effective state ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Governing:
+    """Every process's copy of the site's and sections' rows, and which articles and threads have one."""
+
+    site: tuple[CommentingPolicy, ...]
+    sections: dict[int, tuple[CommentingPolicy, ...]]
+    articles: frozenset[int]  # ids of articles with a row of their own
+    threads: frozenset[int]
+
+
+def _build_governing() -> Governing:
+    broad = CommentingPolicy.objects.filter(scope__in=[Scope.SITE, Scope.SECTION]).select_related("section")
+    sections: dict[int, list[CommentingPolicy]] = {}
+    site = []
+    for policy in broad:
+        if policy.scope == Scope.SITE:
+            site.append(policy)
+        elif policy.section_id is not None:
+            sections.setdefault(policy.section_id, []).append(policy)
+    own = CommentingPolicy.objects.filter(scope__in=[Scope.ARTICLE, Scope.THREAD])
+    articles, threads = set(), set()
+    for article_id, thread_id in own.values_list("article_id", "thread_id"):
+        if article_id is not None:
+            articles.add(article_id)
+        if thread_id is not None:
+            threads.add(thread_id)
+    return Governing(
+        tuple(site), {k: tuple(v) for k, v in sections.items()}, frozenset(articles), frozenset(threads)
+    )
+
+
+def section_saved(sender: object, instance: Section, **kwargs: object) -> None:
+    """A section's name is part of its level's message: a section with a level of its own refreshes
+    the snapshot when saved (a rename); others, created by every ingest, leave it be."""
+    if CommentingPolicy.objects.filter(scope=Scope.SECTION, section_id=instance.pk).exists():
+        snapshots.invalidate(POLICIES_SNAPSHOT)
+
+
 def policies_for(thread: Thread) -> list[CommentingPolicy]:
-    """The rows that govern a thread (site, its section, its article or itself), broadest first: one query."""
+    """The rows that govern a thread (site, its section, its article or itself), broadest first.
+
+    The site's and sections' rows come from this process's snapshot (POLICIES_SNAPSHOT, bumped by
+    every saved or deleted row, discussions.apps); the database is asked only for a thread or an
+    article that has a row of its own, which the snapshot names.
+    """
+    governing = snapshots.snapshot(POLICIES_SNAPSHOT, _build_governing)
     article = thread.article if thread.article_id else None
-    query = Q(scope=Scope.SITE)
+    found = list(governing.site)
+    own = Q()
     if article is not None:
-        query |= Q(scope=Scope.SECTION, section_id=article.section_id)
-        query |= Q(scope=Scope.ARTICLE, article_id=article.pk)
-    if thread.pk:
-        query |= Q(scope=Scope.THREAD, thread_id=thread.pk)
-    found = CommentingPolicy.objects.filter(query).select_related("section")
+        found += governing.sections.get(article.section_id, ())
+        if article.pk in governing.articles:
+            own |= Q(scope=Scope.ARTICLE, article_id=article.pk)
+    if thread.pk and thread.pk in governing.threads:
+        own |= Q(scope=Scope.THREAD, thread_id=thread.pk)
+    if own:
+        found += CommentingPolicy.objects.filter(own)
     return sorted(found, key=lambda policy: LEVEL_ORDER[policy.scope])
 
 
 def effective_status(thread: Thread, now: datetime | None = None) -> CommentingState:
     """Whether new comments are accepted on `thread`, how, and why, all levels combined.
 
-    An engaged heat guard (moderation.heat) takes part as a virtual thread level, never saved: it
-    only adds its own restriction, so a stricter level of the editors still wins and speaks.
+    An engaged heat guard (moderation.heat, through `extra_levels`) takes part as a virtual thread
+    level, never saved: it only adds its own restriction, so a stricter level of the editors still
+    wins and speaks.
     """
     now = now or timezone.now()
     policies = policies_for(thread)
-    if (guard := heat.commenting_level(thread, now)) is not None:
-        policies.append(guard)
+    for _receiver, level in extra_levels.send(sender=Thread, thread=thread, now=now):
+        if isinstance(level, CommentingPolicy):
+            policies.append(level)
     return resolve(thread, policies, now)
 
 
@@ -282,55 +364,6 @@ def policy_for(target: models.Model | None) -> CommentingPolicy | None:
     """The row stored for exactly this level (not the effective state), if any."""
     scope, lookup = scope_of(target)
     return CommentingPolicy.objects.filter(scope=scope, **lookup).first()
-
-
-def set_commenting_status(
-    actor,
-    target: models.Model | None,
-    status: str,
-    notice: str = "",
-    slow_mode_minutes: int | None = None,
-    auto_close_days: int | None = None,
-    reason: str = "",
-) -> CommentingPolicy:
-    """Set the commenting status of the site (target None), a section, an article or an embedded thread."""
-    if not can_set_commenting(actor):
-        raise CommentingPermissionDenied("Only editors and moderators can change the commenting status.")
-    notice = (notice or "").strip()
-    validate_settings(status, notice, slow_mode_minutes, auto_close_days)
-    scope, lookup = scope_of(target)
-    target = next(iter(lookup.values()), None)
-    with transaction.atomic():
-        policy, created = CommentingPolicy.objects.select_for_update().get_or_create(
-            scope=scope, **lookup, defaults={"status": Status.OPEN}
-        )
-        previous = None if created else snapshot(policy)
-        policy.status = status
-        policy.notice = notice
-        policy.slow_mode_minutes = slow_mode_minutes if status == Status.SLOW else None
-        policy.auto_close_days = auto_close_days
-        policy.set_by = actor
-        policy.set_at = timezone.now()
-        policy.reason = reason
-        policy.save()
-        if isinstance(target, Article):
-            # Keep the article form's open/closed switch in step, so the two never disagree.
-            legacy = Article.CommentPolicy.CLOSED if status == Status.CLOSED else Article.CommentPolicy.OPEN
-            if target.comment_policy != legacy:
-                Article.objects.filter(pk=target.pk).update(comment_policy=legacy)
-                target.comment_policy = legacy
-        audit.record(
-            actor,
-            AUDIT_ACTION,
-            target if target is not None else policy,
-            reason,
-            scope=scope,
-            policy_id=policy.pk,
-            previous=previous,
-            **snapshot(policy),
-        )
-        transaction.on_commit(partial(invalidate_pages, scope, target))
-    return policy
 
 
 def snapshot(policy: CommentingPolicy) -> dict[str, object]:

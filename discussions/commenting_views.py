@@ -1,7 +1,7 @@
 """Editors' controls for commenting status: the site and every section on one page, and one article's.
 
 Plain forms (no JavaScript), CSRF-protected, for editors, moderators and superusers only;
-every change goes through commenting.set_commenting_status (audit log, page cache).
+every change goes through moderation.commenting.set_commenting_status (audit log, page cache).
 """
 
 from django import forms
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from articles.models import Article, Section
 from discussions import commenting
 from discussions.models import CommentingPolicy, Thread
+from moderation.commenting import set_commenting_status
 from moderation.models import AuditEntry
 
 Status = CommentingPolicy.Status
@@ -70,7 +71,7 @@ def _form(request: HttpRequest, policy: CommentingPolicy | None, prefix: str) ->
 
 
 def _save(request: HttpRequest, form: CommentingForm, target: models.Model | None) -> None:
-    commenting.set_commenting_status(request.user, target, **form.cleaned_data)
+    set_commenting_status(request.user, target, **form.cleaned_data)
     where = "site-wide" if target is None else f"for {target}"
     messages.success(request, f"Commenting {where} is now: {form.cleaned_data['status']}.")
 

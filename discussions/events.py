@@ -31,6 +31,14 @@ def thread_page_scope(comment: Comment) -> str | None:
     return article_page_scope(slug) if slug else None
 
 
+def refresh_pages(comment: Comment) -> None:
+    """Invalidate the cached pages showing the comment's thread, and its cached API reads."""
+    scope = thread_page_scope(comment)
+    if scope:
+        bump_generation(scope)
+    bump_generation(thread_scope(comment.thread_id))
+
+
 def _changed(comment: Comment, event: dict) -> None:
     """Refresh the cached pages showing the thread; tell its open pages unless the comment is out of view.
 
@@ -38,10 +46,7 @@ def _changed(comment: Comment, event: dict) -> None:
     it exists (and what moderation made of it), so they are never sent.  Its cached pages are still
     refreshed, for a comment that was public a moment ago.
     """
-    scope = thread_page_scope(comment)
-    if scope:
-        bump_generation(scope)
-    bump_generation(thread_scope(comment.thread_id))
+    refresh_pages(comment)
     if comment.is_public or comment.is_tombstone:
         broker().publish(thread_channel(comment.thread_id), event)
 

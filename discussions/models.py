@@ -89,7 +89,7 @@ class Comment(models.Model):
     )
     # Idempotency: a retried post with the same key from the same author returns the first comment.
     client_key = models.CharField(max_length=64, null=True, blank=True)
-    # Not stored: services.post_comment sets it True on a comment it returns for a retried client_key.
+    # Not stored: posting.actions.post_comment sets it True on a comment it returns for a retried client_key.
     replayed = False
     # Not stored: the decision the moderation pipeline took on the post or edit that returned it.
     moderation: "ModerationDecision | None"

@@ -4,9 +4,10 @@ outcome of the comment they just posted.  Used by the discussion template tags a
 from django.http import HttpRequest
 
 from accounts.selectors import muted_ids
-from discussions import selectors, services
+from discussions import selectors
 from discussions.forms import CommentForm
 from discussions.models import Comment, Thread
+from posting.standing import standing as reader_standing
 
 SORT_LABELS = [("newest", "Newest"), ("oldest", "Oldest"), ("reacted", "Most respected")]
 # What became of a comment the reader just posted, kept in their session across the redirect.
@@ -32,7 +33,7 @@ def take_posted(request: HttpRequest, thread: Thread) -> dict:
 
 def thread_context(request: HttpRequest, thread: Thread, cursor: str | None = None) -> dict:
     """Everything the discussion templates need for one page of `thread` (`cursor`: which page)."""
-    standing = services.standing(request.user, thread)
+    standing = reader_standing(request.user, thread)
     page = selectors.thread_page(
         thread,
         request.user,

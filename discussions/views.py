@@ -19,7 +19,10 @@ from discussions.events import thread_channel
 from discussions.forms import CommentForm
 from discussions.live import event_stream
 from discussions.models import Comment, Thread
+from moderation import services as moderation
 from moderation.nudge import Draft, NudgeRequired
+from posting import actions
+from posting.standing import standing
 
 
 def comment_url(comment: Comment) -> str:
@@ -79,7 +82,7 @@ def conversation(
         "node": node,
         "has_earlier_replies": earlier,
         "reacted_ids": selectors.reacted_ids(request.user, [root.pk, *[r.pk for r in replies]]),
-        "standing": services.standing(request.user, comment.thread),
+        "standing": standing(request.user, comment.thread),
         "muted_ids": muted_ids(request.user),
         "can_feature": request.user.has_perm("discussions.feature_comment"),
     }
@@ -118,7 +121,7 @@ def _show_posted(request: HtmxRequest, comment: Comment) -> HttpResponse:
         "posted_outcome": posted_outcome(comment),
         "form": None if comment.parent_id else CommentForm(),
         "parent": None,
-        "standing": services.standing(request.user, comment.thread),
+        "standing": standing(request.user, comment.thread),
     }
     return render(request, "discussions/_posted.html", context)
 
@@ -158,7 +161,7 @@ def submit_comment(
     form, nudge, status = CommentForm(request.POST), None, 400
     if form.is_valid():
         try:
-            comment = services.post_comment(
+            comment = actions.post_comment(
                 request.user,
                 thread,
                 form.cleaned_data["body"],
@@ -184,7 +187,7 @@ def compose(request: HtmxRequest, context: dict, status: int, template: str) -> 
     """The compose form again (a nudge, or a refusal): to htmx just the form, which swaps itself in place."""
     if request.htmx:
         return render(request, "discussions/_compose_form.html", context, status=status)
-    context["standing"] = services.standing(request.user, context["thread"])
+    context["standing"] = standing(request.user, context["thread"])
     return render(request, template, context, status=status)
 
 
@@ -261,7 +264,7 @@ def submit_edit(
     if not form.is_valid():
         return form, None, 400
     try:
-        services.edit_comment(
+        actions.edit_comment(
             request.user,
             comment,
             form.cleaned_data["body"],
@@ -293,7 +296,7 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     if comment.author_id != request.user.pk:
         raise PermissionDenied("You can only delete your own comments.")
     if request.method == "POST":
-        services.delete_own_comment(request.user, comment)
+        actions.delete_own_comment(request.user, comment)
         messages.success(request, "Your comment is deleted. Replies to it stay in the thread.")
         return redirect(comment.thread.get_absolute_url())
     return render(request, "discussions/delete.html", {"comment": comment})
@@ -327,7 +330,7 @@ def react(request: HtmxRequest, comment_id: int) -> HttpResponse:
 def feature(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = public_comment(comment_id)
     try:
-        services.set_featured(request.user, comment, featured=not request.POST.get("undo"))
+        moderation.set_featured(request.user, comment, featured=not request.POST.get("undo"))
     except services.CommentError as error:
         raise PermissionDenied(error.message) from None
     return redirect(comment_url(comment))

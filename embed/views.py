@@ -25,12 +25,12 @@ from accounts import views as account_views
 from accounts.forms import SignupForm
 from agora import ratelimit
 from agora.requests import HtmxRequest
-from discussions import services
 from discussions import views as discussion_views
 from discussions.models import Comment
 from embed import stories
 from embed.framing import error_page, framed
 from moderation import views as moderation_views
+from posting import actions
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "embed" / "embed.js"
 THREAD_CREATION_PERIOD = 60 * 60
@@ -213,7 +213,7 @@ def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
 def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id, "delete")
     if request.method == "POST":
-        services.delete_own_comment(request.user, comment)
+        actions.delete_own_comment(request.user, comment)
         messages.success(request, "Your comment is deleted. Replies to it stay in the thread.")
         return redirect("discussions:thread", comment.thread_id)
     return render(request, "embed/delete.html", {"comment": comment})

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from discussions.services import CommentError
+from discussions.errors import CommentError
 from moderation import appeals, notices
 from moderation.models import Appeal, Ban, ModerationDecision
 

@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from discussions.errors import CommentError
+from discussions.lifecycle import set_status
 from discussions.models import Comment
-from discussions.services import CommentError, set_status
 from moderation import audit, notices, queues, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Appeal, Ban, ModerationDecision

@@ -28,23 +28,26 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group, Permission
         from django.db.models.signals import post_save
 
         from accounts.signals import account_erasing
-        from agora.snapshots import invalidate_on_change
-        from articles.signals import demo_loaded
-        from moderation import appeals, bans
-        from moderation.demo import add_to_demo
+        from agora.snapshots import invalidate_on_change, invalidate_on_m2m_change
+        from discussions.commenting import extra_levels
+        from moderation import appeals, bans, heat
+        from moderation.context import PERMISSIONS_SNAPSHOT
         from moderation.models import ModelVersion, ModerationPolicy, ModerationRule
         from moderation.policy import POLICIES_SNAPSHOT
         from moderation.rules import RULES_SNAPSHOT
         from moderation.versions import VERSIONS_SNAPSHOT
 
         post_migrate.connect(grant_moderator_permissions, dispatch_uid="moderation_grant_moderator_perms")
-        demo_loaded.connect(add_to_demo, dispatch_uid="moderation_demo_community")
+        extra_levels.connect(heat.guard_level, dispatch_uid="moderation_heat_guard_level")
         invalidate_on_change(RULES_SNAPSHOT, ModerationRule)
         invalidate_on_change(POLICIES_SNAPSHOT, ModerationPolicy)
         invalidate_on_change(VERSIONS_SNAPSHOT, ModelVersion)
+        invalidate_on_change(PERMISSIONS_SNAPSHOT, Group, Permission)
+        invalidate_on_m2m_change(PERMISSIONS_SNAPSHOT, Group.permissions.through)
         account_erasing.connect(bans.keep_bans_of_erased_account, dispatch_uid="moderation_keep_bans")
         account_erasing.connect(appeals.forget_statements, dispatch_uid="moderation_forget_appeals")
         post_save.connect(

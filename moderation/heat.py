@@ -40,6 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import formats, timezone
 
+from discussions.commenting import invalidate_pages
 from discussions.live import broker
 from discussions.models import Comment, CommentingPolicy, Thread
 from moderation import audit, conf
@@ -176,7 +177,7 @@ def window_figures(guard: HeatGuard, now: datetime | None = None, limits: Limits
     return _estimate(_rolled(guard, now, limits.window), now, limits)
 
 
-# --- Counting comments (called by moderation.pipeline and moderation.services) --------------------
+# --- Counting comments (called by posting.aftermath and moderation.services) ----------------------
 
 
 def flags(steps: list[dict]) -> bool:
@@ -360,8 +361,6 @@ def _alert_moderators(thread: Thread, guard: HeatGuard, reason: str, limits: Lim
 
 def _announce(thread: Thread, guard: HeatGuard, switch: str) -> None:
     """After a switch commits: the cached state, the thread's cached pages, and moderators' live pages."""
-    from discussions.commenting import invalidate_pages  # imported here: that module imports this one
-
     _remember(guard)
     if thread.article_id:
         invalidate_pages(CommentingPolicy.Scope.ARTICLE, thread.article)
@@ -420,6 +419,11 @@ def notice(engaged_at: datetime, trigger: str = "") -> str:
     since = formats.time_format(timezone.localtime(engaged_at), "H:i")
     why = TRIGGER_REASONS.get(trigger, "this discussion is heating up")
     return f"This switched on automatically at {since} because {why}; it lifts itself once things calm down."
+
+
+def guard_level(sender: object, thread: Thread, now: datetime, **kwargs: object) -> CommentingPolicy | None:
+    """Receiver of discussions.commenting.extra_levels (connected in moderation.apps)."""
+    return commenting_level(thread, now)
 
 
 def commenting_level(thread: Thread, now: datetime) -> CommentingPolicy | None:

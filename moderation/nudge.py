@@ -12,7 +12,7 @@ A draft is nudged when the model's toxicity reaches the nudge threshold, the one
 ``MODERATION_NUDGE_THRESHOLD`` may fix it instead), or the thread's hold threshold when that is
 lower (sensitive stories), and no banned phrase already makes the pipeline reject it.  The site's
 forms, the embed and API clients that check first (``POST …/comments/check``) pass a `Draft` to
-`discussions.services.post_comment`, which hands it to the pipeline; clients that do not check post
+`posting.actions.post_comment`, which hands it to the pipeline; clients that do not check post
 exactly as before.
 """
 
@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from discussions.errors import CommentError
 from discussions.models import Nudge, Thread
 from moderation import classifier, conf, rules, versions
 from moderation.models import ModerationRule
@@ -162,8 +163,6 @@ class Draft:
             return False
         if self.post_anyway:
             if previous is None:
-                from discussions.services import CommentError  # imported here: that module imports this one
-
                 raise CommentError(
                     "nudge_not_found",
                     "The warning you are answering was already answered or is not yours: "

@@ -1,5 +1,7 @@
 """The checks every new or edited comment goes through, called by discussions.services.
 
+Every check is a plain function of a `moderation.context.PostContext` (loaded once by
+posting.actions, which sequences a post) and the text; none reads the author or the thread again.
 ``admit`` runs first and refuses (CommentError, nothing written): banned or suspended accounts
 (403) and readers or addresses posting too fast (429).  ``screen`` then runs the steps below in
 order, each recorded with its outcome and reason, and the strictest outcome decides:
@@ -20,7 +22,7 @@ model           moderation.classifier scores                     >= reject: reje
 provider        a webhook or Perspective, if set (provider.py)   its answer; failure or slow: hold
 ==============  ===============================================  ==================================
 
-This module must not import discussions.services at import time: that module imports this one.
+``record`` stores the verdict, once, inside the transaction that stores the comment.
 """
 
 from dataclasses import dataclass, field
@@ -29,12 +31,14 @@ from datetime import timedelta
 from django.utils import formats, timezone
 
 from agora import ratelimit
-from discussions.models import Comment, Thread
-from moderation import classifier, conf, heat, nudge, provider, rules, selectors, spot_checks, trust, versions
+from discussions.errors import CommentError
+from discussions.lifecycle import set_status
+from discussions.models import Comment
+from moderation import classifier, conf, nudge, provider, rules, selectors, spot_checks, trust, versions
+from moderation.context import NEW, PostContext
 from moderation.decisions import Action, Source, Trigger, add_decision, step
-from moderation.models import ModerationDecision, ModerationRule, UserTrust
+from moderation.models import Ban, ModerationDecision, ModerationRule
 from moderation.normalize import NORMALIZER_VERSION, normalize
-from moderation.policy import thresholds_for
 
 SEVERITY = {"pass": 0, "skipped": 0, Action.PUBLISH: 0, Action.HOLD: 1, Action.REJECT: 2}
 STATUS_FOR: dict[str, str] = {
@@ -77,8 +81,6 @@ class Verdict:
 
 
 def _refuse(code: str, message: str, status: int):  # type: ignore[no-untyped-def]
-    from discussions.services import CommentError  # imported here: that module imports this one
-
     raise CommentError(code, message, status)
 
 
@@ -88,7 +90,11 @@ def _when(moment) -> str:  # type: ignore[no-untyped-def]
 
 def ban_refusal(user) -> tuple[str, str] | None:
     """(code, message) when the reader is banned or suspended from commenting; None when they are not."""
-    ban = selectors.active_ban(user)
+    return refusal_for_ban(selectors.active_ban(user))
+
+
+def refusal_for_ban(ban: Ban | None) -> tuple[str, str] | None:
+    """(code, message) for a ban or suspension in force (None: none)."""
     if ban is None:
         return None
     reason = ban.reason.strip().rstrip(".") + "."
@@ -100,16 +106,11 @@ def ban_refusal(user) -> tuple[str, str] | None:
     )
 
 
-def _check_ban(user) -> None:
-    if refusal := ban_refusal(user):
-        _refuse(*refusal, 403)
-
-
-def _posting_limits(user, level: str, ip: str | None, kind: str) -> list[tuple[str, str, int]]:
-    limits = conf.get("MODERATION_RATE_LIMITS")
-    checks = [(f"moderation-{kind}-user", str(user.pk), int(limits[level]))]
-    if ip:
-        checks.append((f"moderation-{kind}-ip", ip, int(conf.get("MODERATION_IP_RATE_LIMIT"))))
+def _posting_limits(ctx: PostContext) -> list[tuple[str, str, int]]:
+    limits, kind = conf.get("MODERATION_RATE_LIMITS"), ctx.kind
+    checks = [(f"moderation-{kind}-user", str(ctx.user.pk), int(limits[ctx.author.level]))]
+    if ctx.ip:
+        checks.append((f"moderation-{kind}-ip", ctx.ip, int(conf.get("MODERATION_IP_RATE_LIMIT"))))
     return checks
 
 
@@ -131,28 +132,24 @@ def count_check(user) -> None:
         _refuse_too_fast(verdict, "checking drafts")
 
 
-def admit(user, ip: str | None = None, kind: str = Trigger.POST) -> UserTrust:
+def admit(ctx: PostContext) -> None:
     """Refuse banned or suspended readers, and anyone already at their posting limit, before anything
     is written.  Only stored comments count against the limit (`count_stored`, once every check has
-    passed): a draft nudged or refused costs a check (`count_check`), not a post.
-
-    Returns the reader's trust record (moderation.trust), for `screen` and `count_stored`.
-    """
-    _check_ban(user)
-    record = trust.record_for(user)
-    count_check(user)
+    passed): a draft nudged or refused costs a check (`count_check`), not a post."""
+    if refusal := refusal_for_ban(ctx.author.ban):
+        _refuse(*refusal, 403)
+    count_check(ctx.user)
     period = int(conf.get("MODERATION_RATE_PERIOD"))
-    for scope, key, limit in _posting_limits(user, trust.level_of(user, record), ip, kind):
+    for scope, key, limit in _posting_limits(ctx):
         if not (verdict := ratelimit.peek(scope, key, limit, period)).allowed:
             _refuse_too_fast(verdict)
-    return record
 
 
-def count_stored(user, record: UserTrust, ip: str | None = None, kind: str = Trigger.POST) -> None:
+def count_stored(ctx: PostContext) -> None:
     """Count a comment (or edit) about to be stored against the posting limits; refuse it if a
     concurrent one took the last place since `admit` looked."""
     period = int(conf.get("MODERATION_RATE_PERIOD"))
-    for scope, key, limit in _posting_limits(user, trust.level_of(user, record), ip, kind):
+    for scope, key, limit in _posting_limits(ctx):
         if not (verdict := ratelimit.hit(scope, key, limit, period)).allowed:
             _refuse_too_fast(verdict)
 
@@ -174,7 +171,7 @@ def _rules_step(normalised: str) -> dict:
 
 def _links_step(text: str, level: str) -> dict:
     links, most = rules.count_links(text), int(conf.get("MODERATION_MAX_LINKS"))
-    if links and level == trust.NEW:
+    if links and level == NEW:
         return step("links", Action.HOLD, "links from new accounts are checked first", links=links)
     if links > most:
         return step("links", Action.HOLD, f"it contains more than {most} links", links=links, limit=most)
@@ -205,7 +202,7 @@ def _repeats_step(author, normalised: str, text_hash: str, comment: Comment | No
 def _trust_step(level: str, record) -> dict:  # type: ignore[no-untyped-def]
     needed = int(conf.get("MODERATION_PREMODERATE_FIRST"))
     details = {"level": level, "score": record.score, "approved": record.approved_count, "needed": needed}
-    if level == trust.NEW:
+    if level == NEW:
         return step(
             "trust", Action.HOLD, "comments from new accounts are checked before they appear", **details
         )
@@ -252,12 +249,13 @@ def _provider_step(verdict: Verdict, payload: dict) -> dict:
     return step("provider", answer.action, answer.reason or default, **details)
 
 
-def _payload(author, thread: Thread, text: str, kind: str, comment: Comment | None, level: str) -> dict:
+def _payload(ctx: PostContext, text: str, comment: Comment | None) -> dict:
+    thread = ctx.thread
     return {
         "text": text,
-        "kind": kind,
+        "kind": ctx.kind,
         "comment_id": comment.pk if comment is not None else None,
-        "author": {"id": author.pk, "trust": level},
+        "author": {"id": ctx.user.pk, "trust": ctx.author.level},
         "thread": {"id": thread.pk, "url": thread.url or "", "article_id": thread.article_id},
     }
 
@@ -268,50 +266,40 @@ def _commenting_step(premoderated: bool) -> dict:
     return step("commenting", "pass")
 
 
-def _posted_after_warning(author, thread: Thread, draft: nudge.Draft, verdict: Verdict, hold: float) -> bool:
+def _posted_after_warning(ctx: PostContext, draft: nudge.Draft, verdict: Verdict) -> bool:
     """The draft's nudge, from the scores and rules already computed (NudgeRequired for a new warning)."""
     rejected_by_rules = any(s["step"] == "rules" and s["outcome"] == Action.REJECT for s in verdict.steps)
-    threshold = None if rejected_by_rules else nudge.nudge_threshold(hold)
-    return draft.check(author, thread, nudge.warning_for(verdict.scores, threshold))
+    threshold = None if rejected_by_rules else nudge.nudge_threshold(ctx.thresholds.hold)
+    return draft.check(ctx.user, ctx.thread, nudge.warning_for(verdict.scores, threshold))
 
 
 def screen(
-    author,
-    thread: Thread,
-    text: str,
-    kind: str = Trigger.POST,
-    comment: Comment | None = None,
-    premoderated: bool = False,
-    draft: nudge.Draft | None = None,
-    trust_record: UserTrust | None = None,
+    ctx: PostContext, text: str, comment: Comment | None = None, draft: nudge.Draft | None = None
 ) -> Verdict:
-    """Run every check on a comment's (cleaned) text.  Writes nothing but a nudge's warning; `record`
-    stores the result.
+    """Run every check on a comment's (cleaned) text, once.  Writes nothing but a nudge's warning;
+    `record` stores the result.
 
-    `premoderated`: the thread's commenting state holds every comment (discussions.commenting).
+    The thread's pre-moderation (ctx.state) is one more step.  `comment`: the one being edited.
     `draft`: from a client that shows nudges (moderation.nudge): a draft the model scores over the
     nudge threshold raises NudgeRequired, before any external check; one posted anyway after a
     warning is held for a person (the `nudge` step).
-    `trust_record`: the author's, as `admit` returned it (read here when not given).
     """
+    author, level = ctx.author, ctx.author.level
     normalised = normalize(text)
-    record = trust_record if trust_record is not None else trust.record_for(author)
-    level = trust.level_of(author, record)
-    verdict = Verdict(kind=kind, text_hash=rules.text_fingerprint(normalised))
+    verdict = Verdict(kind=ctx.kind, text_hash=rules.text_fingerprint(normalised))
     verdict.steps.append(step("normalise", "pass", version=NORMALIZER_VERSION, changed=normalised != text))
     verdict.steps.append(_rules_step(normalised))
     verdict.steps.append(_links_step(text, level))
-    verdict.steps.append(_repeats_step(author, normalised, verdict.text_hash, comment))
-    verdict.steps.append(_trust_step(level, record))
-    verdict.steps.append(_commenting_step(premoderated))
-    thresholds = thresholds_for(thread)
-    verdict.steps.append(step("policy", "pass", **thresholds.as_dict()))
-    model, verdict.scores = _model_step(text, thresholds)
+    verdict.steps.append(_repeats_step(ctx.user, normalised, verdict.text_hash, comment))
+    verdict.steps.append(_trust_step(level, author.trust))
+    verdict.steps.append(_commenting_step(ctx.state.premoderated))
+    verdict.steps.append(step("policy", "pass", **ctx.thresholds.as_dict()))
+    model, verdict.scores = _model_step(text, ctx.thresholds)
     verdict.steps.append(model)
-    if draft is not None and _posted_after_warning(author, thread, draft, verdict, thresholds.hold):
+    if draft is not None and _posted_after_warning(ctx, draft, verdict):
         policy_at = next(i for i, s in enumerate(verdict.steps) if s["step"] == "policy")
         verdict.steps.insert(policy_at, step("nudge", Action.HOLD, NUDGED_REASON))
-    verdict.steps.append(_provider_step(verdict, _payload(author, thread, text, kind, comment, level)))
+    verdict.steps.append(_provider_step(verdict, _payload(ctx, text, comment)))
     return verdict
 
 
@@ -329,8 +317,6 @@ def status_after_edit(current: str, verdict: Verdict) -> str:
 
 def apply_edit(comment: Comment, verdict: Verdict) -> ModerationDecision:
     """After an edit is saved: move the comment to its new status (counts kept right) and record why."""
-    from discussions.services import set_status  # imported here: that module imports this one
-
     current = Comment.objects.select_for_update().values_list("status", flat=True).get(pk=comment.pk)
     comment.status = current
     new_status = status_after_edit(current, verdict)
@@ -340,10 +326,8 @@ def apply_edit(comment: Comment, verdict: Verdict) -> ModerationDecision:
 
 
 def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
-    """Store the verdict on the comment and update the author's trust; call inside the writing transaction.
-
-    A new comment is also counted by the heat guard (moderation.heat), once the transaction commits.
-    """
+    """Store the verdict on the comment and update the author's trust; call inside the writing
+    transaction.  The heat guard counts the comment after it commits (posting.aftermath)."""
     action = ACTION_FOR.get(comment.status, verdict.action)
     reason = verdict.reason if action == verdict.action else "it was already waiting for review"
     decision = add_decision(
@@ -362,7 +346,5 @@ def record(comment: Comment, verdict: Verdict) -> ModerationDecision:
         trust.debit_rejected(author)
     elif action == Action.PUBLISH and verdict.kind == Trigger.POST:
         trust.credit_approved(author)
-    if verdict.kind == Trigger.POST:
-        heat.comment_posted(comment, verdict.steps)  # counted once the transaction commits
     spot_checks.after_checks(decision)  # a sample of publishes to the Audit queue; rejections' notices
     return decision

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import EDITORS
 from articles.models import Article
+from discussions.errors import CommentError
 from discussions.live import event_stream
 from discussions.models import Comment
-from discussions.services import CommentError, set_featured
 from moderation import appeals, queues, review, selectors, services, trust
 from moderation import dashboard as figures
 from moderation.models import Appeal, SpotCheck
@@ -246,7 +246,7 @@ def _decide(moderator, comment: Comment, form: DecisionForm) -> tuple[str, bool]
     if action == "reject":
         review.take_down(moderator, comment, form.reason_text())
         return f"Took down the comment by {who}; they are told why.", True
-    set_featured(moderator, comment, featured=action == "feature")
+    services.set_featured(moderator, comment, featured=action == "feature")
     return (f"Featured the comment by {who}." if action == "feature" else "No longer featured."), False
 
 

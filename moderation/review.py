@@ -11,8 +11,8 @@ on a comment the checks published (moderation.spot_checks).
 from django.db import transaction
 from django.utils import timezone
 
+from discussions.errors import CommentError
 from discussions.models import Comment
-from discussions.services import CommentError
 from moderation import audit, queues, selectors, services, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Report, SpotCheck

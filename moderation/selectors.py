@@ -20,9 +20,13 @@ def bans_in_force() -> QuerySet[Ban]:
     )
 
 
-def strongest(bans: QuerySet[Ban]) -> Ban | None:
+def strongest_first(bans: QuerySet[Ban]) -> QuerySet[Ban]:
     """A permanent ban before any suspension, then the longest suspension."""
-    return bans.order_by(F("until").desc(nulls_first=True), "-created_at").first()
+    return bans.order_by(F("until").desc(nulls_first=True), "-created_at")
+
+
+def strongest(bans: QuerySet[Ban]) -> Ban | None:
+    return strongest_first(bans).first()
 
 
 def active_ban(user) -> Ban | None:

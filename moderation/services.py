@@ -1,6 +1,6 @@
 """Moderators' and readers' moderation actions.  Each is one transaction and is written to the audit log.
 
-Refusals are discussions.services.CommentError (code, message, HTTP status), like the comment
+Refusals are discussions.errors.CommentError (code, message, HTTP status), like the comment
 services, so forms and the API can show them the same way.
 """
 
@@ -11,8 +11,11 @@ from django.utils import timezone
 
 from accounts.roles import ADMINS
 from agora import ratelimit
+from discussions import events
+from discussions import notices as discussion_notices
+from discussions.errors import CommentError
+from discussions.lifecycle import set_status
 from discussions.models import Comment
-from discussions.services import CommentError, set_status
 from moderation import audit, conf, heat, notices, queues, selectors, trust
 from moderation.decisions import Action, Source, Trigger, add_decision, step
 from moderation.models import Ban, ModerationDecision, Report
@@ -267,3 +270,22 @@ def warn(moderator, user, reason: str, comment: Comment | None = None) -> None:
     with transaction.atomic():
         audit.record(moderator, "warn_user", user, reason, comment_id=comment.pk if comment else None)
         notify(user, "warning", f"A warning from the moderators: {reason}", comment)
+
+
+# --- editors' picks ----------------------------------------------------------------------------------
+
+
+def set_featured(editor, comment: Comment, featured: bool) -> Comment:
+    """Editor's pick: pinned at the top of its thread."""
+    if not editor.has_perm("discussions.feature_comment"):
+        raise CommentError("forbidden", "Only editors and moderators can feature comments.", status=403)
+    if featured and not comment.is_public:
+        raise CommentError("gone", "Only published comments can be featured.", status=409)
+    with transaction.atomic():
+        Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+        audit.record(editor, "feature_comment" if featured else "unfeature_comment", comment)
+        if featured:
+            discussion_notices.featured(comment)
+    comment.is_featured = featured
+    transaction.on_commit(lambda: events.comment_changed(comment))
+    return comment

@@ -6,8 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from discussions.errors import CommentError
 from discussions.models import Comment
-from discussions.services import CommentError
 from moderation import services
 from moderation.forms import ReportForm
 

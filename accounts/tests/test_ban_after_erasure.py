@@ -14,6 +14,7 @@ from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
 from moderation.models import AuditEntry, Ban
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -44,7 +45,7 @@ def test_a_banned_reader_who_erases_and_signs_up_again_is_still_banned(client, a
     moderation.ban(mod, alice, "Repeated insults.")
     again = erase_and_sign_up_again(client, alice)
     with pytest.raises(services.CommentError) as refused:
-        services.post_comment(again, thread, "I am back.")
+        actions.post_comment(again, thread, "I am back.")
     assert refused.value.code == "banned" and "Repeated insults." in refused.value.message
     assert Comment.objects.filter(author=again).count() == 0
     assert AuditEntry.objects.filter(action="carry_ban", target_id=str(again.pk)).exists()

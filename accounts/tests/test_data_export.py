@@ -6,6 +6,7 @@ import pytest
 
 from discussions import services
 from discussions.models import Comment
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +24,15 @@ def test_only_get(client, alice):
 def test_download_holds_all_of_your_data(client, alice, bob, carol, thread):
     alice.bio = "Reader in Leeds."
     alice.save()
-    root = services.post_comment(alice, thread, "First thoughts, @bob?")
-    services.edit_comment(alice, root, "Second thoughts, @bob?")
-    held = services.post_comment(alice, thread, "Needs review")
+    root = actions.post_comment(alice, thread, "First thoughts, @bob?")
+    actions.edit_comment(alice, root, "Second thoughts, @bob?")
+    held = actions.post_comment(alice, thread, "Needs review")
     services.set_status(held, Comment.Status.HELD)
-    reply = services.post_comment(bob, thread, "A reply by bob", root)
+    reply = actions.post_comment(bob, thread, "A reply by bob", root)
     services.react(alice, reply)
     services.react(bob, root)
-    mention = services.post_comment(carol, thread, "Agree with @alice")
-    services.post_comment(bob, thread, "Bob's own point")
+    mention = actions.post_comment(carol, thread, "Agree with @alice")
+    actions.post_comment(bob, thread, "Bob's own point")
 
     client.force_login(alice)
     response = client.get("/accounts/data.json")
@@ -85,8 +86,8 @@ def test_the_download_holds_notifications_email_choices_and_mutes(
     from notifications.services import set_frequency
 
     with django_capture_on_commit_callbacks(execute=True):
-        root = services.post_comment(alice, thread, "Root")
-        services.post_comment(bob, thread, "A reply by bob", root)
+        root = actions.post_comment(alice, thread, "Root")
+        actions.post_comment(bob, thread, "A reply by bob", root)
     set_frequency(alice, "reaction", "weekly")
     mute(alice, bob)
     client.force_login(alice)

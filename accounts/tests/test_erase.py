@@ -11,6 +11,8 @@ from accounts.tests.conftest import PASSWORD
 from discussions import services
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 from discussions.tests.conftest import make_user
+from moderation import services as featuring
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -39,23 +41,23 @@ def others_snapshot(*users):
 @pytest.fixture
 def discussion(alice, bob, carol, thread):
     """Alice writes, edits, reacts and is mentioned; Bob and Carol reply to her and react."""
-    root = services.post_comment(alice, thread, "Alice's opening point about the harbour, cc @bob")
-    services.edit_comment(alice, root, "Alice's opening point about the harbour (edited), cc @bob")
-    bob_reply = services.post_comment(bob, thread, "Bob replies to Alice", root)
-    alice_reply = services.post_comment(alice, thread, "Alice answers Bob", bob_reply)
-    carol_reply = services.post_comment(
+    root = actions.post_comment(alice, thread, "Alice's opening point about the harbour, cc @bob")
+    actions.edit_comment(alice, root, "Alice's opening point about the harbour (edited), cc @bob")
+    bob_reply = actions.post_comment(bob, thread, "Bob replies to Alice", root)
+    alice_reply = actions.post_comment(alice, thread, "Alice answers Bob", bob_reply)
+    carol_reply = actions.post_comment(
         carol, thread, "Carol replies under Alice's answer, @alice", alice_reply
     )
-    held = services.post_comment(alice, thread, "Alice's comment waiting for review")
+    held = actions.post_comment(alice, thread, "Alice's comment waiting for review")
     services.set_status(held, Comment.Status.HELD)
-    own_deleted = services.post_comment(alice, thread, "Alice deleted this herself")
-    services.delete_own_comment(alice, own_deleted)
-    bob_root = services.post_comment(bob, thread, "Bob's separate point")
+    own_deleted = actions.post_comment(alice, thread, "Alice deleted this herself")
+    actions.delete_own_comment(alice, own_deleted)
+    bob_root = actions.post_comment(bob, thread, "Bob's separate point")
     services.react(alice, bob_root)
     services.react(alice, carol_reply)
     services.react(bob, root)
     services.react(carol, bob_root)
-    services.set_featured(make_editor(), root, True)
+    featuring.set_featured(make_editor(), root, True)
     return {
         "root": root,
         "bob_reply": bob_reply,
@@ -169,7 +171,7 @@ def test_erasing_someone_with_no_activity(client, newcomer):
 
 
 def test_the_same_username_can_sign_up_again_without_inheriting_anything(client, alice, thread):
-    services.post_comment(alice, thread, "Old words")
+    actions.post_comment(alice, thread, "Old words")
     client.force_login(alice)
     client.post("/accounts/erase/", {"password": PASSWORD})
     client.post(
@@ -187,9 +189,9 @@ def test_the_same_username_can_sign_up_again_without_inheriting_anything(client,
 
 
 def test_deleting_a_user_in_the_admin_erases_the_same_way(client, alice, bob, thread):
-    root = services.post_comment(alice, thread, "Alice's words")
-    services.post_comment(bob, thread, "Bob's reply", root)
-    bob_root = services.post_comment(bob, thread, "Bob's point")
+    root = actions.post_comment(alice, thread, "Alice's words")
+    actions.post_comment(bob, thread, "Bob's reply", root)
+    bob_root = actions.post_comment(bob, thread, "Bob's point")
     services.react(alice, bob_root)
     admin = make_user("boss", is_staff=True, is_superuser=True)
     client.force_login(admin)
@@ -203,9 +205,9 @@ def test_deleting_a_user_in_the_admin_erases_the_same_way(client, alice, bob, th
 
 
 def test_bulk_delete_in_the_admin_erases_each_user(client, alice, bob, carol, thread):
-    services.post_comment(alice, thread, "Alice's words")
-    services.post_comment(bob, thread, "Bob's words")
-    services.post_comment(carol, thread, "Carol's words")
+    actions.post_comment(alice, thread, "Alice's words")
+    actions.post_comment(bob, thread, "Bob's words")
+    actions.post_comment(carol, thread, "Carol's words")
     admin = make_user("boss", is_staff=True, is_superuser=True)
     client.force_login(admin)
     response = client.post(
@@ -222,10 +224,10 @@ def test_bulk_delete_in_the_admin_erases_each_user(client, alice, bob, carol, th
 
 def test_erasure_is_one_transaction(client, alice, bob, thread):
     """A failure near the end (a count that would go negative) leaves everything as it was."""
-    root = services.post_comment(alice, thread, "Alice's words")
-    services.edit_comment(alice, root, "Alice's edited words")
-    services.post_comment(bob, thread, "Bob's reply", root)
-    bob_root = services.post_comment(bob, thread, "Bob's point")
+    root = actions.post_comment(alice, thread, "Alice's words")
+    actions.edit_comment(alice, root, "Alice's edited words")
+    actions.post_comment(bob, thread, "Bob's reply", root)
+    bob_root = actions.post_comment(bob, thread, "Bob's point")
     services.react(alice, bob_root)
     Comment.objects.filter(pk=bob_root.pk).update(reaction_count=0)  # a corrupted count
     before = sorted(Comment.objects.values_list("pk", "body", "status", "author_id", "reply_count"))

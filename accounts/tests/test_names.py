@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.roles import EDITORS, MODERATORS
-from discussions import services
 from discussions.tests.conftest import make_user
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,8 @@ def test_a_username_that_passes_for_the_newsroom_is_refused_at_sign_up(client):
 
 def test_comments_show_the_username_beside_the_name_and_the_newsroom_badge(client, article, thread, tomas):
     editor = make_user("reporter", role=EDITORS, display_name="Dana Reporter")
-    services.post_comment(tomas, thread, "A reader's view.")
-    services.post_comment(editor, thread, "From the newsroom.")
+    actions.post_comment(tomas, thread, "A reader's view.")
+    actions.post_comment(editor, thread, "From the newsroom.")
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Tomas</a>" in html and "@tomas" in html
     assert "@reporter" in html and '<span class="badge badge--role">Journalist</span>' in html

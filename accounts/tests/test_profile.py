@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from discussions.tests.conftest import make_user
+from moderation import services as featuring
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -120,10 +122,10 @@ def test_a_profile_lists_published_comments_newest_first_in_keyset_pages(client,
 
     posted = _comments(thread, bob, selectors.PROFILE_PAGE_SIZE + 5)
     ModerationRule.objects.create(phrase="secret", kind=ModerationRule.Kind.SUSPECT)
-    held = services.post_comment(bob, thread, "A secret held for review")
+    held = actions.post_comment(bob, thread, "A secret held for review")
     services.set_status(posted[0], Comment.Status.REMOVED)
     services.react(alice, posted[-1])
-    services.set_featured(make_user("eddie", role="Editors", is_staff=True), posted[-1], True)
+    featuring.set_featured(make_user("eddie", role="Editors", is_staff=True), posted[-1], True)
     html = client.get("/accounts/people/bob/").text
     assert html.count('class="profile-comment"') == selectors.PROFILE_PAGE_SIZE + 1  # and one pick
     assert html.index("Comment 24") < html.index("Comment 23")
@@ -172,9 +174,8 @@ def test_muting_and_unmuting_a_reader(client, alice, bob):
 
 def test_a_muted_readers_comments_fold_away_and_they_are_not_told(client, alice, bob, thread, article):
     from accounts import services as accounts
-    from discussions import services
 
-    comment = services.post_comment(bob, thread, "Bob's view on the harbour.")
+    comment = actions.post_comment(bob, thread, "Bob's view on the harbour.")
     accounts.mute(alice, bob)
     client.force_login(alice)
     html = client.get(article.get_absolute_url()).text

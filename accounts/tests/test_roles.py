@@ -6,9 +6,10 @@ from django.core.management.sql import emit_post_migrate_signal
 
 from accounts import roles
 from articles.signals import EDITORS_GROUP, ensure_editors_group
-from discussions import services
 from discussions.services import CommentError
 from discussions.tests.conftest import make_user
+from moderation import services as featuring
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_the_post_migrate_handler_recreates_missing_roles():
 
 def test_moderators_and_editors_can_feature_readers_cannot(thread):
     author = make_user("author")
-    comment = services.post_comment(author, thread, "Worth reading.")
+    comment = actions.post_comment(author, thread, "Worth reading.")
     moderator = make_user("mod")
     moderator.groups.add(Group.objects.get(name="Moderators"))
     editor = make_user("ed")
@@ -78,10 +79,10 @@ def test_moderators_and_editors_can_feature_readers_cannot(thread):
     reader = make_user("reader")
     reader.groups.add(Group.objects.get(name="Commenters"))
 
-    services.set_featured(moderator, comment, True)
-    services.set_featured(editor, comment, False)
+    featuring.set_featured(moderator, comment, True)
+    featuring.set_featured(editor, comment, False)
     with pytest.raises(CommentError):
-        services.set_featured(reader, comment, True)
+        featuring.set_featured(reader, comment, True)
     assert reader.has_perm("discussions.add_comment")
     assert not reader.has_perm("discussions.change_comment")
 

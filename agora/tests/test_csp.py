@@ -8,10 +8,10 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.roles import EDITORS, MODERATORS
-from discussions import services
 from discussions.tests.conftest import make_user
 from embed.tests.conftest import open_story
 from embed.tests.test_embed_pages import _production_setting
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,8 @@ def directives(response) -> dict[str, str]:
 @pytest.fixture
 def pages(alice, article, thread) -> list[tuple[Client, str]]:
     """A page of every kind, each with the reader who sees the most of it."""
-    root = services.post_comment(alice, thread, "A root comment")
-    services.post_comment(make_user("bob2"), thread, "A reply", parent=root)
+    root = actions.post_comment(alice, thread, "A root comment")
+    actions.post_comment(make_user("bob2"), thread, "A reply", parent=root)
     reader, moderator, editor = Client(), Client(), Client()
     reader.force_login(alice)
     moderator.force_login(make_user("mod", role=MODERATORS))

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from api.tests.conftest import API, error_of, token_client
-from discussions import services
 from discussions.models import Comment
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_nul_in_a_form_field_name_is_refused(client, alice, thread):
 
 @pytest.mark.parametrize("cursor", ["2024-02-30T10:00:00+00:00~5", "2024-13-01T10:00:00~5", "9999-99-99~1"])
 def test_cursors_naming_impossible_dates_show_the_first_page(client, alice, article, thread, cursor):
-    services.post_comment(alice, thread, "First")
+    actions.post_comment(alice, thread, "First")
     page = client.get(article.get_absolute_url(), {"comments_after": cursor})
     assert page.status_code == 200 and "First" in page.content.decode()
     listing = client.get("/", {"before": cursor})

@@ -11,7 +11,7 @@ from django.test import Client
 
 from api.tests.conftest import API
 from articles.tests.conftest import build_article
-from discussions import services
+from posting import actions
 
 CANONICAL = re.compile(r'<link rel="canonical" href="([^"]+)">')
 
@@ -50,7 +50,7 @@ def test_sitemaps_and_feeds_name_the_host_they_were_asked_on(db, two_hosts, url)
 
 @pytest.mark.django_db(transaction=True)
 def test_api_reads_cached_through_another_host_do_not_answer_the_canonical_one(two_hosts, alice, thread):
-    services.post_comment(alice, thread, "First")
+    actions.post_comment(alice, thread, "First")
     url = f"{API}/threads/{thread.pk}/comments"
     client = Client()
     assert client.get(url, HTTP_HOST="mirror.example")["X-Api-Cache"] == "miss"
@@ -84,7 +84,7 @@ def test_the_parameters_a_page_reads_still_key_it(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_unknown_query_parameters_are_served_the_cached_api_read(alice, thread):
-    services.post_comment(alice, thread, "First")
+    actions.post_comment(alice, thread, "First")
     url = f"{API}/threads/{thread.pk}/comments"
     client = Client()
     assert client.get(url, {"sort": "oldest"})["X-Api-Cache"] == "miss"

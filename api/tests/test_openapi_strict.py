@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from api.tests.conftest import API, error_of, token_client
-from discussions import services
 from discussions.models import Comment
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_comment_cursors_have_the_documented_form(document, anon, alice, thread)
     cursor = query_schema(document, "/api/v1/threads/{thread_id}/comments", "cursor")
     [pattern] = [option["pattern"] for option in cursor["anyOf"] if option["type"] == "string"]
     for i in range(3):
-        services.post_comment(alice, thread, f"Comment {i}")
+        actions.post_comment(alice, thread, f"Comment {i}")
     for sort in ("newest", "oldest", "reacted"):
         page = anon.get(f"{API}/threads/{thread.pk}/comments", {"sort": sort, "limit": 1}).json()
         assert re.fullmatch(pattern, page["next_cursor"])

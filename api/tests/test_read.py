@@ -11,6 +11,7 @@ from articles.tests.conftest import build_article
 from discussions import selectors, services
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import bulk_thread, make_user
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def test_threads_list_pages_through_every_visible_thread_once(anon, alice):
     threads = [services.thread_for_article(build_article(f"Story {i}")) for i in range(5)]
-    services.post_comment(alice, threads[0], "First!")
+    actions.post_comment(alice, threads[0], "First!")
     embedded = Thread.objects.create(url="https://publisher.example/story", title="Publisher story")
     draft = services.thread_for_article(build_article("Not yet", status=Article.Status.DRAFT))
     scheduled = services.thread_for_article(build_article("Tomorrow", hours_ago=-24))
@@ -99,11 +100,11 @@ def test_closed_article_thread_says_why(anon):
 
 
 def test_comment_page_shape_with_replies_tombstones_and_own_reactions(as_bob, alice, bob, thread):
-    root = services.post_comment(alice, thread, "Root **comment**")
-    replies = [services.post_comment(bob, thread, f"Reply {i}", root) for i in range(5)]
-    gone = services.post_comment(alice, thread, "Regretted")
-    services.post_comment(bob, thread, "Answer to the regretted one", gone)
-    services.delete_own_comment(alice, gone)
+    root = actions.post_comment(alice, thread, "Root **comment**")
+    replies = [actions.post_comment(bob, thread, f"Reply {i}", root) for i in range(5)]
+    gone = actions.post_comment(alice, thread, "Regretted")
+    actions.post_comment(bob, thread, "Answer to the regretted one", gone)
+    actions.delete_own_comment(alice, gone)
     services.react(bob, root)
 
     body = as_bob.get(f"{API}/threads/{thread.pk}/comments", {"sort": "oldest"}).json()
@@ -133,8 +134,8 @@ def test_comment_page_shape_with_replies_tombstones_and_own_reactions(as_bob, al
 
 
 def test_more_replies_follow_the_cursor(anon, alice, bob, thread):
-    root = services.post_comment(alice, thread, "Root")
-    replies = [services.post_comment(bob, thread, f"Reply {i}", root) for i in range(25)]
+    root = actions.post_comment(alice, thread, "Root")
+    replies = [actions.post_comment(bob, thread, f"Reply {i}", root) for i in range(25)]
     page = anon.get(f"{API}/threads/{thread.pk}/comments").json()["comments"][0]
     shown = [r["id"] for r in page["replies"]]
     cursor = page["replies_cursor"]
@@ -147,8 +148,8 @@ def test_more_replies_follow_the_cursor(anon, alice, bob, thread):
 
 
 def test_replies_of_a_reply_or_a_missing_comment_are_refused(anon, alice, thread):
-    root = services.post_comment(alice, thread, "Root")
-    reply = services.post_comment(alice, thread, "Reply", root)
+    root = actions.post_comment(alice, thread, "Root")
+    reply = actions.post_comment(alice, thread, "Reply", root)
     response = anon.get(f"{API}/comments/{reply.pk}/replies")
     assert response.status_code == 400
     assert error_of(response)["code"] == "not_root"
@@ -237,7 +238,7 @@ def test_comment_page_costs_a_fixed_number_of_queries(anon, alice, thread, djang
 
 @pytest.mark.parametrize("value", [0, 101, "x"])
 def test_page_sizes_outside_1_to_100_are_refused(anon, alice, thread, value):
-    root = services.post_comment(alice, thread, "Root")
+    root = actions.post_comment(alice, thread, "Root")
     asked = [
         (f"{API}/threads/{thread.pk}/comments", "limit"),
         (f"{API}/threads/{thread.pk}/comments", "replies"),
@@ -250,8 +251,8 @@ def test_page_sizes_outside_1_to_100_are_refused(anon, alice, thread, value):
 
 
 def test_more_replies_under_each_comment_on_request(anon, alice, bob, thread):
-    root = services.post_comment(alice, thread, "Root")
-    replies = [services.post_comment(bob, thread, f"Reply {i}", root) for i in range(7)]
+    root = actions.post_comment(alice, thread, "Root")
+    replies = [actions.post_comment(bob, thread, f"Reply {i}", root) for i in range(7)]
     node = anon.get(f"{API}/threads/{thread.pk}/comments", {"replies": 5}).json()["comments"][0]
     assert [r["id"] for r in node["replies"]] == [r.pk for r in replies[:5]]
     assert node["more_replies"] == 2
@@ -265,11 +266,11 @@ def test_more_replies_under_each_comment_on_request(anon, alice, bob, thread):
 
 
 def test_one_comment_and_its_visibility(anon, alice, bob, thread):
-    comment = services.post_comment(alice, thread, "Hello")
+    comment = actions.post_comment(alice, thread, "Hello")
     body = anon.get(f"{API}/comments/{comment.pk}").json()
     assert body["id"] == comment.pk and body["body_html"] == "<p>Hello</p>" and body["is_own"] is False
 
-    held = services.post_comment(alice, thread, "Waiting for a moderator")
+    held = actions.post_comment(alice, thread, "Waiting for a moderator")
     services.set_status(held, Comment.Status.HELD)
     assert anon.get(f"{API}/comments/{held.pk}").status_code == 404
     assert token_client(bob).get(f"{API}/comments/{held.pk}").status_code == 404
@@ -286,9 +287,9 @@ def test_one_comment_and_its_visibility(anon, alice, bob, thread):
 
 def test_deep_replies_name_who_they_answer(anon, alice, thread):
     bob = make_user("bobby")
-    chain = [services.post_comment(alice, thread, "Root")]
+    chain = [actions.post_comment(alice, thread, "Root")]
     for level in range(1, Comment.MAX_VISUAL_DEPTH + 2):
-        chain.append(services.post_comment(bob if level % 2 else alice, thread, f"Level {level}", chain[-1]))
+        chain.append(actions.post_comment(bob if level % 2 else alice, thread, f"Level {level}", chain[-1]))
     deep = anon.get(f"{API}/comments/{chain[-1].pk}").json()
     assert deep["depth"] == Comment.MAX_VISUAL_DEPTH + 1
     assert deep["replying_to"] == chain[-2].author.username

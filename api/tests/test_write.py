@@ -12,6 +12,8 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment, CommentRevision, Reaction, Thread
 from discussions.tests.conftest import make_user
+from moderation.models import HeatGuard
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +47,10 @@ def test_post_a_comment_and_a_reply(as_alice, alice, thread, django_capture_on_c
     body = response.json()
     assert body["body_html"] == "<p>Good reporting.</p>" and body["body"] == "Good reporting."
     assert body["author"]["username"] == "alice" and body["is_own"] is True and body["depth"] == 0
-    # After commit: open queue pages are told, the heat guard counts the post, then the live event
-    # and cache bumps.
-    assert [getattr(c, "func", c).__name__ for c in callbacks] == [
-        "_publish_queue_change",
-        "feed",
-        "<lambda>",
-    ]
+    # After commit: open queue pages are told, then the cache bumps, and one batch of effects
+    # (posting.tasks): the heat guard counts the post, the live event goes out.
+    assert [getattr(c, "func", c).__name__ for c in callbacks] == ["_publish_queue_change", "_committed"]
+    assert HeatGuard.objects.get(thread=thread).posts == 1
 
     reply = send(as_alice, "post", comments_url(thread), {"body": "And more", "parent_id": body["id"]})
     assert reply.status_code == 201
@@ -123,9 +122,9 @@ def test_reply_to_missing_deleted_or_foreign_parent(as_alice, alice, bob, thread
     assert error_of(response)["code"] == "parent_not_found"
     assert snapshot() == before
 
-    gone = services.post_comment(bob, thread, "Soon deleted")
-    services.delete_own_comment(bob, gone)
-    other = services.post_comment(bob, services.thread_for_article(build_article("Elsewhere")), "Elsewhere")
+    gone = actions.post_comment(bob, thread, "Soon deleted")
+    actions.delete_own_comment(bob, gone)
+    other = actions.post_comment(bob, services.thread_for_article(build_article("Elsewhere")), "Elsewhere")
     for parent in (gone, other):
         before = snapshot()
         response = send(as_alice, "post", comments_url(thread), {"body": "Hi", "parent_id": parent.pk})
@@ -176,7 +175,7 @@ def test_double_submit_with_the_same_client_key_makes_one_comment(as_alice, thre
 
 
 def test_edit_own_comment(as_alice, alice, thread):
-    comment = services.post_comment(alice, thread, "Frist")
+    comment = actions.post_comment(alice, thread, "Frist")
     response = send(as_alice, "patch", f"{API}/comments/{comment.pk}", {"body": "First"})
     assert response.status_code == 200
     assert response.json()["body_html"] == "<p>First</p>" and response.json()["edited_at"]
@@ -184,12 +183,12 @@ def test_edit_own_comment(as_alice, alice, thread):
 
 
 def test_edit_refusals(as_alice, alice, bob, thread):
-    mine = services.post_comment(alice, thread, "Mine")
-    theirs = services.post_comment(bob, thread, "Theirs")
-    old = services.post_comment(alice, thread, "Old")
+    mine = actions.post_comment(alice, thread, "Mine")
+    theirs = actions.post_comment(bob, thread, "Theirs")
+    old = actions.post_comment(alice, thread, "Old")
     Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    deleted = services.post_comment(alice, thread, "Deleted")
-    services.delete_own_comment(alice, deleted)
+    deleted = actions.post_comment(alice, thread, "Deleted")
+    actions.delete_own_comment(alice, deleted)
     cases = [
         (theirs, {"body": "Hijack"}, 403, "forbidden"),
         (old, {"body": "Too late"}, 409, "edit_window"),
@@ -209,8 +208,8 @@ def test_edit_refusals(as_alice, alice, bob, thread):
 
 
 def test_delete_own_comment_leaves_a_tombstone(as_alice, alice, bob, thread):
-    comment = services.post_comment(alice, thread, "Regretted")
-    services.post_comment(bob, thread, "Reply", comment)
+    comment = actions.post_comment(alice, thread, "Regretted")
+    actions.post_comment(bob, thread, "Reply", comment)
     response = as_alice.delete(f"{API}/comments/{comment.pk}")
     assert response.status_code == 200
     body = response.json()
@@ -220,7 +219,7 @@ def test_delete_own_comment_leaves_a_tombstone(as_alice, alice, bob, thread):
 
 
 def test_cannot_delete_someone_elses_comment(as_alice, bob, thread):
-    theirs = services.post_comment(bob, thread, "Theirs")
+    theirs = actions.post_comment(bob, thread, "Theirs")
     before = snapshot()
     response = as_alice.delete(f"{API}/comments/{theirs.pk}")
     assert response.status_code == 403
@@ -233,7 +232,7 @@ def test_cannot_delete_someone_elses_comment(as_alice, bob, thread):
 
 
 def test_react_once_then_409_then_unreact(as_alice, bob, thread):
-    comment = services.post_comment(bob, thread, "Worth respecting")
+    comment = actions.post_comment(bob, thread, "Worth respecting")
     url = f"{API}/comments/{comment.pk}/reaction"
     first = as_alice.post(url)
     assert first.status_code == 201
@@ -250,9 +249,9 @@ def test_react_once_then_409_then_unreact(as_alice, bob, thread):
 
 
 def test_reaction_refusals(as_alice, alice, bob, thread):
-    own = services.post_comment(alice, thread, "Mine")
-    gone = services.post_comment(bob, thread, "Gone")
-    services.delete_own_comment(bob, gone)
+    own = actions.post_comment(alice, thread, "Mine")
+    gone = actions.post_comment(bob, thread, "Gone")
+    actions.delete_own_comment(bob, gone)
     for comment, code in [(own, "own_comment"), (gone, "gone")]:
         response = as_alice.post(f"{API}/comments/{comment.pk}/reaction")
         assert response.status_code == 409
@@ -265,7 +264,7 @@ def test_reaction_refusals(as_alice, alice, bob, thread):
 
 
 def test_featuring_needs_the_permission(as_alice, alice, bob, thread):
-    comment = services.post_comment(bob, thread, "Insightful")
+    comment = actions.post_comment(bob, thread, "Insightful")
     url = f"{API}/comments/{comment.pk}/featured"
     response = as_alice.put(url)
     assert response.status_code == 403
@@ -280,7 +279,7 @@ def test_featuring_needs_the_permission(as_alice, alice, bob, thread):
     assert editor.delete(url).json()["is_featured"] is False
     assert not Comment.objects.get(pk=comment.pk).is_featured
 
-    services.delete_own_comment(bob, comment)
+    actions.delete_own_comment(bob, comment)
     response = editor.put(url)
     assert response.status_code == 409 and error_of(response)["code"] == "gone"
 
@@ -302,7 +301,7 @@ def _write_requests(thread, comment):
 
 
 def test_every_write_needs_authentication(anon, alice, thread):
-    comment = services.post_comment(alice, thread, "Hello")
+    comment = actions.post_comment(alice, thread, "Hello")
     before = snapshot()
     for method, url, data in _write_requests(thread, comment):
         response = send(anon, method, url, data)

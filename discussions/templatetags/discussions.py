@@ -35,7 +35,7 @@ def readable_by(comment, user) -> bool:
 
 @register.filter
 def still_editable(comment) -> bool:
-    """Whether the comment is still inside its edit window (services.edit_comment refuses after it)."""
+    """Whether the comment is still inside its edit window (posting.actions.edit_comment refuses after it)."""
     return services.within_edit_window(comment)
 
 

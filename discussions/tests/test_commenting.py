@@ -11,11 +11,13 @@ from accounts.roles import EDITORS, MODERATORS, READERS
 from articles.models import Article, Section
 from articles.tests.conftest import build_article
 from discussions import commenting, services
-from discussions.commenting import effective_status, set_commenting_status, slow_mode_wait
+from discussions.commenting import effective_status, slow_mode_wait
 from discussions.models import Comment, CommentingPolicy, Thread
 from discussions.services import CommentError
 from discussions.tests.conftest import make_user
+from moderation.commenting import set_commenting_status
 from moderation.models import AuditEntry
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -163,9 +165,19 @@ def test_the_state_of_a_thread_page_costs_one_query(editor, politics, django_ass
     set_commenting_status(editor, None, S.SLOW, slow_mode_minutes=5)
     set_commenting_status(editor, politics.article.section, S.PREMODERATED)
     set_commenting_status(editor, politics.article, S.OPEN, auto_close_days=30)
-    with django_assert_num_queries(1):
+    effective_status(politics)  # the first read after a change rebuilds the site and section snapshot
+    with django_assert_num_queries(1):  # the article's own level; the site's and section's: the snapshot
         state = effective_status(politics)
     assert state.premoderated and state.slow_mode_minutes == 5
+
+
+def test_a_renamed_section_speaks_with_its_new_name(editor, politics):
+    section = politics.article.section
+    set_commenting_status(editor, section, S.PREMODERATED)
+    assert f"on {section.name}" in effective_status(politics).reason  # now in this process's snapshot
+    section.name = "Home affairs"
+    section.save()
+    assert "on Home affairs" in effective_status(politics).reason
 
 
 # --- Auto-close -------------------------------------------------------------------------------------
@@ -196,12 +208,12 @@ def test_the_shortest_auto_close_applies_and_explicit_statuses_explain_first(edi
 
 
 def test_auto_closed_article_refuses_posts_and_keeps_comments(editor, alice, thread):
-    services.post_comment(alice, thread, "Early bird")
+    actions.post_comment(alice, thread, "Early bird")
     set_commenting_status(editor, thread.article, S.OPEN, auto_close_days=1)
     Article.objects.filter(pk=thread.article_id).update(published_at=timezone.now() - timedelta(days=2))
     thread.article.refresh_from_db()
     with pytest.raises(CommentError) as error:
-        services.post_comment(alice, thread, "Too late")
+        actions.post_comment(alice, thread, "Too late")
     assert (error.value.code, error.value.status) == ("closed", 403)
     assert "1 day after publication" in error.value.message
     assert list(Comment.objects.values_list("body", flat=True)) == ["Early bird"]
@@ -216,33 +228,33 @@ def backdate(comment: Comment, **delta) -> None:
 
 def test_slow_mode_refuses_a_second_comment_within_the_window(editor, alice, bob, thread):
     set_commenting_status(editor, thread.article.section, S.SLOW, slow_mode_minutes=5)
-    first = services.post_comment(alice, thread, "First")
+    first = actions.post_comment(alice, thread, "First")
     with pytest.raises(CommentError) as error:
-        services.post_comment(alice, thread, "Second", parent=first)
+        actions.post_comment(alice, thread, "Second", parent=first)
     assert (error.value.code, error.value.status) == ("slow_mode", 429)
     assert "one comment every 5 minutes" in error.value.message
     assert "Try again in 5 minutes" in error.value.message
-    services.post_comment(bob, thread, "Someone else is not slowed")  # per reader
+    actions.post_comment(bob, thread, "Someone else is not slowed")  # per reader
     other = services.thread_for_article(build_article("Another story", section="sport"))
-    services.post_comment(alice, other, "Another section is not slowed")
+    actions.post_comment(alice, other, "Another section is not slowed")
 
     backdate(first, minutes=3)
     assert 115 <= slow_mode_wait(thread, alice) <= 120
     with pytest.raises(CommentError) as error:
-        services.post_comment(alice, thread, "Still too soon")
+        actions.post_comment(alice, thread, "Still too soon")
     assert "Try again in 2 minutes" in error.value.message
 
     backdate(first, minutes=5, seconds=1)
     assert slow_mode_wait(thread, alice) == 0
-    services.post_comment(alice, thread, "Second, after the window")
+    actions.post_comment(alice, thread, "Second, after the window")
     assert Comment.objects.filter(author=alice, thread=thread).count() == 2
 
 
 def test_deleting_a_comment_does_not_reset_slow_mode(editor, alice, thread):
     set_commenting_status(editor, None, S.SLOW, slow_mode_minutes=10)
-    services.delete_own_comment(alice, services.post_comment(alice, thread, "Oops"))
+    actions.delete_own_comment(alice, actions.post_comment(alice, thread, "Oops"))
     with pytest.raises(CommentError) as error:
-        services.post_comment(alice, thread, "Again")
+        actions.post_comment(alice, thread, "Again")
     assert error.value.status == 429
 
 
@@ -264,7 +276,7 @@ def test_slow_mode_through_the_form_is_a_429_with_the_message(client, editor, al
 
 def test_premoderation_holds_every_new_comment(client, editor, alice, bob, politics):
     set_commenting_status(editor, politics.article.section, S.PREMODERATED)
-    comment = services.post_comment(alice, politics, "Please review me")
+    comment = actions.post_comment(alice, politics, "Please review me")
     assert comment.status == Comment.Status.HELD
     politics.refresh_from_db()
     assert politics.comment_count == 0
@@ -281,9 +293,9 @@ def test_premoderation_holds_every_new_comment(client, editor, alice, bob, polit
 
 def test_lifting_premoderation_publishes_again(editor, alice, thread):
     set_commenting_status(editor, None, S.PREMODERATED)
-    held = services.post_comment(alice, thread, "Held")
+    held = actions.post_comment(alice, thread, "Held")
     set_commenting_status(editor, None, S.OPEN)
-    assert services.post_comment(alice, thread, "Published").status == Comment.Status.PUBLISHED
+    assert actions.post_comment(alice, thread, "Published").status == Comment.Status.PUBLISHED
     held.refresh_from_db()
     assert held.status == Comment.Status.HELD  # still waiting for a moderator, not lost
 
@@ -299,8 +311,8 @@ def test_site_wide_suspension_replaces_every_comment_box_and_lifting_restores_ev
         for headline, section in [("Port strike", "world"), ("Budget", "politics"), ("Cup final", "sport")]
     ]
     for thread in threads:
-        root = services.post_comment(alice, thread, f"Readable on {thread.article.headline}")
-        services.post_comment(bob, thread, "A reply", parent=root)
+        root = actions.post_comment(alice, thread, f"Readable on {thread.article.headline}")
+        actions.post_comment(bob, thread, "A reply", parent=root)
     before = list(Comment.objects.order_by("pk").values_list("pk", "status", "body"))
     for thread in threads:  # warm the anonymous page cache
         page(client, thread.article.get_absolute_url())
@@ -329,7 +341,7 @@ def test_site_wide_suspension_replaces_every_comment_box_and_lifting_restores_ev
         html = page(client, thread.article.get_absolute_url())
         assert "suspended" not in html and f"Readable on {thread.article.headline}" in html
         assert "to join the discussion" in html
-        services.post_comment(alice, thread, "Back again")
+        actions.post_comment(alice, thread, "Back again")
         thread.refresh_from_db()
         assert thread.comment_count == 3
 

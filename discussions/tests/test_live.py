@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.live import hub
+from posting import actions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +39,7 @@ def test_new_comment_and_reaction_reach_an_open_stream(asgi_server, alice, bob, 
     assert stream.status == 200 and stream.headers["content-type"] == "text/event-stream"
     assert "retry: 3000" in stream.read_until("retry: 3000")  # by now the stream is subscribed
 
-    comment = services.post_comment(alice, thread, "Live one")
+    comment = actions.post_comment(alice, thread, "Live one")
     services.react(bob, comment)
     seen = stream.read_until('"count": 1')
     stream.close()
@@ -47,9 +48,9 @@ def test_new_comment_and_reaction_reach_an_open_stream(asgi_server, alice, bob, 
 
 @pytest.mark.usefixtures("short_streams")
 def test_a_reconnecting_page_is_told_what_it_missed(asgi_server, alice, thread):
-    first = services.post_comment(alice, thread, "Seen")
-    services.post_comment(alice, thread, "Missed 1")
-    services.post_comment(alice, thread, "Missed 2")
+    first = actions.post_comment(alice, thread, "Seen")
+    actions.post_comment(alice, thread, "Missed 1")
+    actions.post_comment(alice, thread, "Missed 2")
     stream = asgi_server.stream(events_path(thread), {"Last-Event-ID": str(first.pk)})
     assert 'event: missed\ndata: {"count": 2}' in stream.read_until("event: missed")
     stream.close()
@@ -122,8 +123,8 @@ def test_events_reach_only_their_channel(asgi_server, alice, thread):
     elsewhere = services.thread_for_article(build_article("Ferry timetable changes"))
     stream = asgi_server.stream(events_path(thread))
     stream.read_until("retry: 3000")
-    not_ours = services.post_comment(alice, elsewhere, "Elsewhere")
-    ours = services.post_comment(alice, thread, "Here")
+    not_ours = actions.post_comment(alice, elsewhere, "Elsewhere")
+    ours = actions.post_comment(alice, thread, "Here")
     seen = stream.read_until(f"id: {ours.pk}")
     stream.close()
     assert f"id: {ours.pk}" in seen and f"id: {not_ours.pk}" not in seen

@@ -5,11 +5,11 @@ import re
 import pytest
 
 from accounts.roles import EDITORS, MODERATORS
-from discussions import services
-from discussions.commenting import set_commenting_status
 from discussions.models import Comment, CommentingPolicy
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
+from moderation.commenting import set_commenting_status
+from posting import actions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = CommentingPolicy.Status
@@ -28,16 +28,16 @@ def test_held_and_rejected_comments_never_reach_the_public_stream(asgi_server, a
     stream = asgi_server.stream(f"/discussions/threads/{thread.pk}/events/")
     assert stream.status == 200 and "retry: 3000" in stream.read_until("retry: 3000")  # subscribed
 
-    published = services.post_comment(alice, thread, "Published")
+    published = actions.post_comment(alice, thread, "Published")
     moderation.remove(moderator, published, "Spam")  # a tombstone readers see
     set_commenting_status(editor, thread.article, S.PREMODERATED)
-    held = services.post_comment(alice, thread, "Waiting for review")
-    services.edit_comment(alice, held, "Still waiting for review")
-    rejected = services.post_comment(bob, thread, "Another one held")
+    held = actions.post_comment(alice, thread, "Waiting for review")
+    actions.edit_comment(alice, held, "Still waiting for review")
+    rejected = actions.post_comment(bob, thread, "Another one held")
     moderation.reject(moderator, rejected, "Off-topic")
     hidden = [held.pk, rejected.pk]
     set_commenting_status(editor, thread.article, S.OPEN)
-    last = services.post_comment(bob, thread, "Public at last")
+    last = actions.post_comment(bob, thread, "Public at last")
 
     seen = stream.read_until(f"id: {last.pk}")
     stream.close()

@@ -12,11 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from articles.models import Article
-from discussions import services
 from discussions.models import Comment, Nudge, Thread
 from discussions.tests.conftest import make_user
 from moderation.models import ModerationDecision, ModerationPolicy
 from moderation.nudge import Draft, NudgeRequired, decide_nudge, message_for, nudge_stats
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +184,7 @@ def test_refusals_come_before_the_nudge(alice, thread):
 
 
 def test_a_reply_is_nudged_too(alice, bob, thread):
-    root = services.post_comment(bob, thread, CIVIL)
+    root = actions.post_comment(bob, thread, CIVIL)
     client = logged_in(alice)
     response = client.post(f"/discussions/comments/{root.pk}/reply/", {"body": INSULT, "parent": root.pk})
     assert response.status_code == 200 and "Reply to" in response.content.decode()
@@ -270,7 +270,7 @@ def test_the_embed_nudges_the_same_way(alice, story_thread):
 
 
 def test_an_edit_that_may_break_the_guidelines_is_nudged_and_nothing_is_saved(alice, thread):
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     client = logged_in(alice)
     response = client.post(f"/discussions/comments/{comment.pk}/edit/", {"body": INSULT})
     html = response.content.decode()
@@ -290,7 +290,7 @@ def test_an_edit_that_may_break_the_guidelines_is_nudged_and_nothing_is_saved(al
 
 
 def test_saving_an_edit_anyway_after_the_nudge_holds_the_comment(alice, thread):
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     client = logged_in(alice)
     client.post(f"/discussions/comments/{comment.pk}/edit/", {"body": INSULT})
     nudge = Nudge.objects.get()
@@ -310,7 +310,7 @@ def test_saving_an_edit_anyway_after_the_nudge_holds_the_comment(alice, thread):
 
 
 def test_the_embed_nudges_edits_too(alice, story_thread):
-    comment = services.post_comment(alice, story_thread, CIVIL)
+    comment = actions.post_comment(alice, story_thread, CIVIL)
     client = logged_in(alice)
     response = client.post(f"/embed/discussions/comments/{comment.pk}/edit/", {"body": INSULT})
     assert response.status_code == 200 and "it looks like an insult" in response.content.decode()
@@ -322,10 +322,10 @@ def test_the_embed_nudges_edits_too(alice, story_thread):
 
 
 def test_post_comment_without_a_draft_is_unchanged(alice, thread):
-    comment = services.post_comment(alice, thread, INSULT)  # the API's plain POST, tests, imports
+    comment = actions.post_comment(alice, thread, INSULT)  # the API's plain POST, tests, imports
     assert comment.status == Comment.Status.HELD and Nudge.objects.count() == 0
     with pytest.raises(NudgeRequired) as raised:
-        services.post_comment(alice, thread, OBSCENE, draft=Draft())
+        actions.post_comment(alice, thread, OBSCENE, draft=Draft())
     assert raised.value.nudge.categories == ["obscene"] and Comment.objects.count() == 1
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 
 from discussions import services
 from discussions.models import Comment
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def page(client, url):
 
 
 def test_anonymous_reader_sees_comments_and_an_invitation(client, alice, article, thread):
-    services.post_comment(alice, thread, "A **thoughtful** point.")
+    actions.post_comment(alice, thread, "A **thoughtful** point.")
     html = page(client, article.get_absolute_url())
     assert "1 comment" in html and "<strong>thoughtful</strong>" in html
     assert "Alice Martin" in html
@@ -30,7 +31,7 @@ def test_comment_times_carry_the_date_and_zone_a_cached_page_can_keep(
     client, alice, article, thread, settings
 ):
     settings.TIME_ZONE = "Europe/Paris"
-    comment = services.post_comment(alice, thread, "A point.")
+    comment = actions.post_comment(alice, thread, "A point.")
     moment = datetime(2026, 1, 5, 8, 7, tzinfo=UTC)
     Comment.objects.filter(pk=comment.pk).update(created_at=moment)
     html = page(client, article.get_absolute_url())
@@ -88,7 +89,7 @@ def test_posting_needs_an_account(client, thread):
 
 
 def test_closed_article_shows_why_and_refuses(client, alice, article, thread):
-    services.post_comment(alice, thread, "Still readable")
+    actions.post_comment(alice, thread, "Still readable")
     article.comment_policy = "closed"
     article.save()
     client.force_login(alice)
@@ -101,7 +102,7 @@ def test_closed_article_shows_why_and_refuses(client, alice, article, thread):
 
 
 def test_reply_page_react_edit_and_delete(client, alice, bob, thread):
-    root = services.post_comment(alice, thread, "Root")
+    root = actions.post_comment(alice, thread, "Root")
     client.force_login(bob)
     assert "Reply to Alice Martin" in page(client, f"/discussions/comments/{root.pk}/reply/")
     client.post(f"/discussions/comments/{root.pk}/reply/", {"body": "A reply"})
@@ -117,8 +118,8 @@ def test_reply_page_react_edit_and_delete(client, alice, bob, thread):
 
 
 def test_permalink_opens_the_thread_at_the_comment(client, alice, bob, thread):
-    root = services.post_comment(alice, thread, "Root")
-    replies = [services.post_comment(bob, thread, f"Reply {i}", root) for i in range(25)]
+    root = actions.post_comment(alice, thread, "Root")
+    replies = [actions.post_comment(bob, thread, f"Reply {i}", root) for i in range(25)]
     target = replies[22]
     html = page(client, f"/discussions/comments/{target.pk}/")
     assert f'id="c{target.pk}"' in html and "comment--target" in html
@@ -127,9 +128,9 @@ def test_permalink_opens_the_thread_at_the_comment(client, alice, bob, thread):
 
 
 def test_more_replies_pages_through_a_long_branch(client, alice, bob, thread, article):
-    root = services.post_comment(alice, thread, "Root")
+    root = actions.post_comment(alice, thread, "Root")
     for i in range(30):
-        services.post_comment(bob, thread, f"Reply {i:02d}", root)
+        actions.post_comment(bob, thread, f"Reply {i:02d}", root)
     html = page(client, article.get_absolute_url())
     assert "Reply 02" in html and "Reply 03" not in html
     assert "Show 27 more replies" in html
@@ -139,8 +140,8 @@ def test_more_replies_pages_through_a_long_branch(client, alice, bob, thread, ar
 
 
 def test_sorting_and_featured_comments(client, alice, bob, thread, article):
-    first = services.post_comment(alice, thread, "First comment")
-    services.post_comment(alice, thread, "Second comment")
+    first = actions.post_comment(alice, thread, "First comment")
+    actions.post_comment(alice, thread, "Second comment")
     services.react(bob, first)
     html = page(client, article.get_absolute_url() + "?sort=oldest")
     assert html.index("First comment") < html.index("Second comment")
@@ -150,7 +151,7 @@ def test_sorting_and_featured_comments(client, alice, bob, thread, article):
     assert html.index("First comment") < html.index("Second comment")
     bob.user_permissions.add(Permission.objects.get(codename="feature_comment"))
     client.force_login(bob)
-    client.post(f"/discussions/comments/{services.post_comment(alice, thread, 'Pick me').pk}/feature/")
+    client.post(f"/discussions/comments/{actions.post_comment(alice, thread, 'Pick me').pk}/feature/")
     html = page(client, article.get_absolute_url())
     assert html.index("Editor’s picks") < html.index("Pick me") < html.index("First comment")
 
@@ -162,14 +163,14 @@ def test_new_comment_invalidates_the_cached_article_page(
     assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
     home = client.get("/")
     with django_capture_on_commit_callbacks(execute=True):
-        services.post_comment(alice, thread, "Fresh comment")
+        actions.post_comment(alice, thread, "Fresh comment")
     assert client.get("/")["X-Page-Cache"] == "hit" and home  # one comment does not flush the site
     response = client.get(article.get_absolute_url())
     assert response["X-Page-Cache"] == "miss" and "Fresh comment" in response.content.decode()
 
 
 def test_listings_show_comment_counts(client, alice, bob, article, thread):
-    services.post_comment(alice, thread, "One")
-    services.post_comment(bob, thread, "Two")
+    actions.post_comment(alice, thread, "One")
+    actions.post_comment(bob, thread, "Two")
     html = page(client, "/")
     assert f'href="{article.get_absolute_url()}#discussion">2 comments</a>' in html

@@ -6,12 +6,12 @@ import pytest
 from django.test import Client
 
 from accounts.roles import EDITORS, MODERATORS
-from discussions import services
-from discussions.commenting import set_commenting_status
 from discussions.models import Comment, CommentingPolicy
 from discussions.tests.conftest import bulk_thread, make_user
 from moderation import services as moderation
+from moderation.commenting import set_commenting_status
 from moderation.models import ModerationRule
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -65,7 +65,7 @@ def test_a_held_comment_is_shown_to_its_author_in_place_and_to_no_one_else(clien
 
 
 def test_a_published_reply_is_shown_in_place_to_htmx(alice, bob, thread):
-    root = services.post_comment(alice, thread, "A point.")
+    root = actions.post_comment(alice, thread, "A point.")
     response = logged_in(bob).post(post_url(thread), {"body": "A reply.", "parent": root.pk}, headers=HTMX)
     html = response.content.decode()
     reply = Comment.objects.get(parent=root)
@@ -79,7 +79,7 @@ def test_a_published_reply_is_shown_in_place_to_htmx(alice, bob, thread):
 
 def test_no_box_reply_or_edit_where_commenting_is_closed(article, thread, alice):
     editor = make_user("ed", role=EDITORS, is_staff=True)
-    services.post_comment(alice, thread, "Posted while it was open.")
+    actions.post_comment(alice, thread, "Posted while it was open.")
     set_commenting_status(editor, article, CommentingPolicy.Status.CLOSED)
     html = logged_in(alice).get(article.get_absolute_url()).content.decode()
     assert "Commenting is closed on this article." in html
@@ -89,7 +89,7 @@ def test_no_box_reply_or_edit_where_commenting_is_closed(article, thread, alice)
 
 def test_a_suspended_reader_is_told_up_front_and_offered_no_box(article, thread, alice, bob):
     mod = make_user("mod", role=MODERATORS)
-    services.post_comment(bob, thread, "Bob's point.")
+    actions.post_comment(bob, thread, "Bob's point.")
     moderation.suspend(mod, alice, "Insults.", days=2)
     html = logged_in(alice).get(article.get_absolute_url()).content.decode()
     assert "Your account is suspended from commenting until" in html and "Insults." in html
@@ -97,21 +97,21 @@ def test_a_suspended_reader_is_told_up_front_and_offered_no_box(article, thread,
 
 
 def test_anonymous_readers_get_a_login_link_instead_of_a_failing_button(client, article, thread, alice):
-    comment = services.post_comment(alice, thread, "A point.")
+    comment = actions.post_comment(alice, thread, "A point.")
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Log in to react" in html and 'class="reaction__button"' not in html
     assert f"/accounts/login/?next=/articles/{article.slug}/%23c{comment.pk}" in html
 
 
 def test_no_respect_button_on_ones_own_comment(article, thread, alice, bob):
-    services.post_comment(alice, thread, "Mine.")
+    actions.post_comment(alice, thread, "Mine.")
     html = logged_in(alice).get(article.get_absolute_url()).content.decode()
     assert 'class="reaction__button"' not in html and "Respect <span" in html
     assert 'class="reaction__button"' in logged_in(bob).get(article.get_absolute_url()).content.decode()
 
 
 def test_a_refused_reaction_is_said_beside_the_button(thread, alice, bob):
-    comment = services.post_comment(alice, thread, "A point.")
+    comment = actions.post_comment(alice, thread, "A point.")
     client = logged_in(bob)
     client.post(f"/discussions/comments/{comment.pk}/react/", headers=HTMX)
     again = client.post(f"/discussions/comments/{comment.pk}/react/", headers=HTMX)  # a stale page's button
@@ -124,8 +124,8 @@ def test_a_refused_reaction_is_said_beside_the_button(thread, alice, bob):
 
 
 def test_each_reply_box_has_ids_of_its_own_a_cancel_and_the_focus(thread, alice, bob):
-    first = services.post_comment(alice, thread, "One.")
-    second = services.post_comment(alice, thread, "Two.")
+    first = actions.post_comment(alice, thread, "One.")
+    second = actions.post_comment(alice, thread, "Two.")
     client = logged_in(bob)
     boxes = [
         client.get(f"/discussions/comments/{c.pk}/reply/", headers=HTMX).content.decode()

@@ -6,9 +6,10 @@ import pytest
 from accounts.roles import EDITORS
 from api.tests.conftest import API, token_client
 from discussions import services
-from discussions.commenting import set_commenting_status
 from discussions.models import Comment, CommentingPolicy, CommentRevision
 from discussions.tests.conftest import make_user
+from moderation.commenting import set_commenting_status
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 S = CommentingPolicy.Status
@@ -16,12 +17,12 @@ S = CommentingPolicy.Status
 
 @pytest.mark.parametrize("status", [S.CLOSED, S.SUSPENDED])
 def test_authors_cannot_edit_comments_once_the_thread_is_closed_or_suspended(client, alice, thread, status):
-    comment = services.post_comment(alice, thread, "Before the close")
+    comment = actions.post_comment(alice, thread, "Before the close")
     editor = make_user("eddie", role=EDITORS, is_staff=True)
     set_commenting_status(editor, thread.article, status, notice="Closed for the night.")
 
     with pytest.raises(services.CommentError) as refused:
-        services.edit_comment(alice, Comment.objects.get(pk=comment.pk), "After the close")
+        actions.edit_comment(alice, Comment.objects.get(pk=comment.pk), "After the close")
     assert refused.value.code == "closed" and refused.value.status == 403
     assert "Closed for the night." in refused.value.message
 
@@ -37,23 +38,23 @@ def test_authors_cannot_edit_comments_once_the_thread_is_closed_or_suspended(cli
 
 
 def test_deleting_your_own_comment_still_works_on_a_closed_thread(alice, thread):
-    comment = services.post_comment(alice, thread, "Before the close")
+    comment = actions.post_comment(alice, thread, "Before the close")
     editor = make_user("eddie", role=EDITORS, is_staff=True)
     set_commenting_status(editor, thread.article, S.CLOSED)
-    services.delete_own_comment(alice, comment)
+    actions.delete_own_comment(alice, comment)
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.DELETED
 
 
 def test_the_same_client_key_and_words_replay_the_first_comment(alice, thread):
-    first = services.post_comment(alice, thread, "Hello", client_key="k1")
-    again = services.post_comment(alice, thread, "  Hello\r\n", client_key="k1")
+    first = actions.post_comment(alice, thread, "Hello", client_key="k1")
+    again = actions.post_comment(alice, thread, "  Hello\r\n", client_key="k1")
     assert again.pk == first.pk and again.replayed
 
 
 def test_a_client_key_reused_for_other_words_is_a_conflict(client, alice, thread):
-    services.post_comment(alice, thread, "Hello", client_key="k1")
+    actions.post_comment(alice, thread, "Hello", client_key="k1")
     with pytest.raises(services.CommentError) as refused:
-        services.post_comment(alice, thread, "Something else", client_key="k1")
+        actions.post_comment(alice, thread, "Something else", client_key="k1")
     assert refused.value.code == "client_key_reused" and refused.value.status == 409
 
     api = token_client(alice).post(
@@ -71,7 +72,7 @@ def test_a_client_key_reused_for_other_words_is_a_conflict(client, alice, thread
 
 
 def test_a_client_key_reused_in_another_thread_or_as_a_reply_is_a_conflict(alice, thread, article):
-    first = services.post_comment(alice, thread, "Hello", client_key="k1")
+    first = actions.post_comment(alice, thread, "Hello", client_key="k1")
     with pytest.raises(services.CommentError):
-        services.post_comment(alice, thread, "Hello", parent=first, client_key="k1")
+        actions.post_comment(alice, thread, "Hello", parent=first, client_key="k1")
     assert Comment.objects.count() == 1

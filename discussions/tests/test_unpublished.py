@@ -15,6 +15,7 @@ from articles.models import Article
 from discussions import services
 from discussions.models import Comment, Reaction, Thread
 from discussions.tests.conftest import make_user
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 HEADLINE = "Merger talks collapse"
@@ -36,8 +37,8 @@ def hidden(request, alice, bob):
 
     article = build_article(HEADLINE)
     thread = services.thread_for_article(article)
-    root = services.post_comment(alice, thread, "Posted while it was public")
-    reply = services.post_comment(bob, thread, "A reply", parent=root)
+    root = actions.post_comment(alice, thread, "Posted while it was public")
+    reply = actions.post_comment(bob, thread, "A reply", parent=root)
     hide(article, request.param)
     fresh = Comment.objects.select_related("thread__article")
     return Thread.objects.get(pk=thread.pk), fresh.get(pk=root.pk), fresh.get(pk=reply.pk)
@@ -106,12 +107,12 @@ def test_the_services_refuse_too(hidden, alice):
     carol = make_user("carol")
     before = snapshot()
     with pytest.raises(services.CommentError) as refused:
-        services.post_comment(carol, thread, "Through the service")
+        actions.post_comment(carol, thread, "Through the service")
     assert refused.value.status == 404
     with pytest.raises(services.CommentError):
         services.react(carol, root)
     with pytest.raises(services.CommentError):
-        services.edit_comment(alice, root, "Changed")
+        actions.edit_comment(alice, root, "Changed")
     assert snapshot() == before
 
 

@@ -13,6 +13,7 @@ from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
 from moderation.models import ModerationRule
+from posting import actions
 
 pytestmark = pytest.mark.django_db(transaction=True)  # real commits: caches and events follow them
 
@@ -45,10 +46,10 @@ def mod(db):
 @pytest.fixture
 def conversation(thread, maria, tomas, alice, suspect_rule):
     """Maria's comment, Tomas's reply, Alice's reply to Tomas, then Maria edits hers into abuse (held)."""
-    root = services.post_comment(maria, thread, "The talks could work if both sides compromise.")
-    reply = services.post_comment(tomas, thread, "I doubt it, but I hope so.", parent=root)
-    deeper = services.post_comment(alice, thread, "Hope is a start.", parent=reply)
-    services.edit_comment(maria, root, ABUSE)
+    root = actions.post_comment(maria, thread, "The talks could work if both sides compromise.")
+    reply = actions.post_comment(tomas, thread, "I doubt it, but I hope so.", parent=root)
+    deeper = actions.post_comment(alice, thread, "Hope is a start.", parent=reply)
+    actions.edit_comment(maria, root, ABUSE)
     root.refresh_from_db()
     assert root.status == Comment.Status.HELD
     return root, reply, deeper
@@ -139,10 +140,10 @@ def test_published_replies_stay_after_the_held_parent_is_rejected(client, articl
 def test_a_held_reply_in_the_middle_keeps_the_published_reply_under_it(
     client, article, thread, maria, tomas, alice, suspect_rule
 ):
-    root = services.post_comment(maria, thread, "First.")
-    middle = services.post_comment(tomas, thread, "A reply that will change.", parent=root)
-    services.post_comment(alice, thread, "An answer to Tomas.", parent=middle)
-    services.edit_comment(tomas, middle, ABUSE)
+    root = actions.post_comment(maria, thread, "First.")
+    middle = actions.post_comment(tomas, thread, "A reply that will change.", parent=root)
+    actions.post_comment(alice, thread, "An answer to Tomas.", parent=middle)
+    actions.edit_comment(tomas, middle, ABUSE)
     root.refresh_from_db()
     assert root.reply_count == 1
     page = client.get(article.get_absolute_url()).content.decode()
@@ -153,8 +154,8 @@ def test_a_held_reply_in_the_middle_keeps_the_published_reply_under_it(
 
 
 def test_a_held_reply_without_published_replies_is_not_shown_at_all(client, article, thread, maria, tomas):
-    root = services.post_comment(maria, thread, "First.")
-    held = services.post_comment(tomas, thread, "Quiet reply.", parent=root)
+    root = actions.post_comment(maria, thread, "First.")
+    held = actions.post_comment(tomas, thread, "Quiet reply.", parent=root)
     services.set_status(held, Comment.Status.HELD)
     page = client.get(article.get_absolute_url()).content.decode()
     assert "awaiting review" not in page and "Quiet reply." not in page
@@ -183,13 +184,13 @@ def test_a_moderator_approving_the_edit_restores_it_with_its_replies(
 
 
 def test_edits_of_replies_keep_the_counts_of_every_comment_above(thread, maria, tomas, alice, suspect_rule):
-    root = services.post_comment(maria, thread, "First.")
-    middle = services.post_comment(tomas, thread, "Middle.", parent=root)
-    leaf = services.post_comment(alice, thread, "Leaf.", parent=middle)
+    root = actions.post_comment(maria, thread, "First.")
+    middle = actions.post_comment(tomas, thread, "Middle.", parent=root)
+    leaf = actions.post_comment(alice, thread, "Leaf.", parent=middle)
     middle.refresh_from_db()
     root.refresh_from_db()
     assert (root.reply_count, middle.reply_count) == (2, 1)
-    services.edit_comment(alice, leaf, ABUSE)
+    actions.edit_comment(alice, leaf, ABUSE)
     middle.refresh_from_db()
     root.refresh_from_db()
     assert (root.reply_count, middle.reply_count) == (1, 0)

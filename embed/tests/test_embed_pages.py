@@ -13,13 +13,13 @@ from django.urls import reverse
 import discussions.urls
 from articles.models import Article
 from articles.tests.conftest import build_article
-from discussions import services
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import make_user
 from embed import stories
 from embed.tests.conftest import STORY, local_targets, open_story
 from embed.urls import discussion_urls
 from moderation.models import Report
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def test_malformed_allow_list_entries_fail_the_system_check(settings):
 
 
 def test_embed_pages_are_frameable_by_allowed_publishers_only(client, alice, story_thread):
-    comment = services.post_comment(alice, story_thread, "First!")
+    comment = actions.post_comment(alice, story_thread, "First!")
     pages = [
         open_story(client),
         client.get(thread_page_url(story_thread)),
@@ -229,8 +229,8 @@ def test_anonymous_readers_log_in_and_sign_up_inside_the_embed(client, story_thr
 
 def test_every_link_and_form_of_a_busy_thread_stays_in_the_embed(client, alice, story_thread):
     bob = make_user("bob")
-    root = services.post_comment(alice, story_thread, "A point, @bob.")
-    services.post_comment(bob, story_thread, "A reply", parent=root)
+    root = actions.post_comment(alice, story_thread, "A point, @bob.")
+    actions.post_comment(bob, story_thread, "A reply", parent=root)
     client.force_login(alice)
     html = client.get(thread_page_url(story_thread)).content.decode()
     targets = local_targets(html)
@@ -339,7 +339,7 @@ def test_posting_anonymously_leads_to_the_embed_login(client, story_thread):
 
 
 def test_reply_form_fragment_posts_into_the_embed(client, alice, story_thread):
-    comment = services.post_comment(alice, story_thread, "A point")
+    comment = actions.post_comment(alice, story_thread, "A point")
     client.force_login(make_user("bob"))
     response = client.get(f"/embed/discussions/comments/{comment.pk}/reply/", headers={"HX-Request": "true"})
     html = response.content.decode()
@@ -349,7 +349,7 @@ def test_reply_form_fragment_posts_into_the_embed(client, alice, story_thread):
 
 
 def test_reacting_without_javascript_returns_to_the_conversation(client, alice, story_thread):
-    comment = services.post_comment(alice, story_thread, "A point")
+    comment = actions.post_comment(alice, story_thread, "A point")
     client.force_login(make_user("bob"))
     response = client.post(f"/embed/discussions/comments/{comment.pk}/react/")
     assert response.status_code == 302
@@ -360,7 +360,7 @@ def test_reacting_without_javascript_returns_to_the_conversation(client, alice, 
 
 
 def test_reporting_a_comment_inside_the_embed(client, alice, story_thread):
-    comment = services.post_comment(alice, story_thread, "A point")
+    comment = actions.post_comment(alice, story_thread, "A point")
     client.force_login(make_user("bob"))
     report_url = f"/embed/moderation/comments/{comment.pk}/report/"
     assert f'href="{report_url}"' in client.get(thread_page_url(story_thread)).content.decode()
@@ -385,13 +385,13 @@ def test_reporting_a_comment_inside_the_embed(client, alice, story_thread):
 
 
 def test_reporting_from_the_embed_asks_anonymous_readers_to_log_in_there(client, alice, story_thread):
-    comment = services.post_comment(alice, story_thread, "A point")
+    comment = actions.post_comment(alice, story_thread, "A point")
     response = client.get(f"/embed/moderation/comments/{comment.pk}/report/")
     assert response.status_code == 302 and response["Location"].startswith("/embed/accounts/login/?next=")
 
 
 def test_editing_and_deleting_inside_the_embed(client, alice, story_thread):
-    comment = services.post_comment(alice, story_thread, "A point")
+    comment = actions.post_comment(alice, story_thread, "A point")
     client.force_login(alice)
     edit_url = f"/embed/discussions/comments/{comment.pk}/edit/"
     assert "site-header" not in client.get(edit_url).content.decode()

@@ -11,6 +11,7 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment, Thread
 from embed.tests.conftest import STORY, open_story
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 HEADLINE = "Merger talks collapse"
@@ -49,7 +50,7 @@ def test_an_unpublished_ingested_story_says_nothing_about_itself(client):
 def test_the_embeds_discussion_pages_of_a_pulled_article_are_missing_pages(client, alice):
     article = build_article(HEADLINE)
     thread = services.thread_for_article(article)
-    root = services.post_comment(alice, thread, "Posted while it was public")
+    root = actions.post_comment(alice, thread, "Posted while it was public")
     Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
     client.force_login(alice)
     before = Comment.objects.count()

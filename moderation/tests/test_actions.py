@@ -14,6 +14,7 @@ from moderation import trust
 from moderation.models import AuditEntry, Ban, ModerationDecision, UserTrust
 from moderation.tests.conftest import counts
 from notifications.models import Notification
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +23,12 @@ TOXIC = "You are a stupid worthless piece of shit, shut up"
 
 @pytest.fixture
 def root(bob, thread):
-    return services.post_comment(bob, thread, "The root of the discussion.")
+    return actions.post_comment(bob, thread, "The root of the discussion.")
 
 
 @pytest.fixture
 def held_reply(alice, thread, root):
-    reply = services.post_comment(alice, thread, TOXIC, root)
+    reply = actions.post_comment(alice, thread, TOXIC, root)
     assert reply.status == "held"
     return reply
 
@@ -72,19 +73,19 @@ def test_rejecting_tells_the_author_by_notification_and_email(
 def test_trust_grows_with_approvals_and_drops_with_rejections(moderator, newcomer, thread, settings):
     settings.MODERATION_PREMODERATE_FIRST = 1
     settings.MODERATION_RATE_LIMITS = {"new": 10, "member": 10, "trusted": 10}
-    first = services.post_comment(newcomer, thread, "My first comment here.")
+    first = actions.post_comment(newcomer, thread, "My first comment here.")
     moderation.approve(moderator, first)
     assert trust.level_of(newcomer) == trust.MEMBER
-    second = services.post_comment(newcomer, thread, "My second comment here.")
+    second = actions.post_comment(newcomer, thread, "My second comment here.")
     assert second.status == "published"
     record = UserTrust.objects.get(user=newcomer)
     assert (record.score, record.approved_count, record.rejected_count) == (2, 2, 0)
-    bad = services.post_comment(newcomer, thread, TOXIC)
+    bad = actions.post_comment(newcomer, thread, TOXIC)
     moderation.reject(moderator, bad, "Abuse")
     record.refresh_from_db()
     assert (record.score, record.rejected_count) == (-3, 1)
     assert trust.level_of(newcomer) == trust.NEW  # pre-moderated again
-    assert services.post_comment(newcomer, thread, "A calmer comment.").status == "held"
+    assert actions.post_comment(newcomer, thread, "A calmer comment.").status == "held"
 
 
 def test_approving_a_comment_twice_does_not_count_trust_twice(moderator, bob, root, settings):
@@ -136,7 +137,7 @@ def test_removing_a_published_comment_leaves_a_tombstone(
 
 
 def test_moderators_can_overturn_an_automatic_rejection(moderator, alice, thread):
-    rejected = services.post_comment(alice, thread, "Kill yourself is what the villain says in act two.")
+    rejected = actions.post_comment(alice, thread, "Kill yourself is what the villain says in act two.")
     assert rejected.status == "rejected"
     moderation.approve(moderator, rejected, "Quoting the play")
     assert Comment.objects.get(pk=rejected.pk).status == "published" and counts(thread) == (1, None)
@@ -152,7 +153,7 @@ def test_a_banned_reader_can_read_but_not_post(
         ban = moderation.ban(moderator, alice, "Repeated abuse after warnings.")
     assert ban.until is None
     with pytest.raises(CommentError) as refused:
-        services.post_comment(alice, thread, "Can I still post?")
+        actions.post_comment(alice, thread, "Can I still post?")
     assert refused.value.status == 403 and refused.value.code == "banned"
     assert "Repeated abuse after warnings." in refused.value.message
     assert Comment.objects.count() == 0
@@ -166,18 +167,18 @@ def test_a_suspension_ends_by_itself(moderator, alice, thread):
     until = timezone.now() + timedelta(hours=2)
     moderation.suspend(moderator, alice, "Cool down.", until=until)
     with pytest.raises(CommentError) as refused:
-        services.post_comment(alice, thread, "Let me in.")
+        actions.post_comment(alice, thread, "Let me in.")
     assert refused.value.code == "suspended" and "until" in refused.value.message
     assert timezone.localtime(until).strftime("%H:%M") in refused.value.message
     Ban.objects.filter(user=alice).update(until=timezone.now() - timedelta(seconds=1))  # time passes
-    assert services.post_comment(alice, thread, "Back, and calmer.").status == "published"
+    assert actions.post_comment(alice, thread, "Back, and calmer.").status == "published"
 
 
 def test_a_banned_reader_cannot_edit_either(moderator, alice, thread):
-    comment = services.post_comment(alice, thread, "Before the ban.")
+    comment = actions.post_comment(alice, thread, "Before the ban.")
     moderation.suspend(moderator, alice, "Cool down.", days=1)
     with pytest.raises(CommentError):
-        services.edit_comment(alice, comment, "Sneaky edit after the ban.")
+        actions.edit_comment(alice, comment, "Sneaky edit after the ban.")
     assert Comment.objects.get(pk=comment.pk).body == "Before the ban."
 
 
@@ -185,7 +186,7 @@ def test_lifting_ends_every_ban(moderator, alice, thread):
     moderation.suspend(moderator, alice, "Cool down.", days=3)
     moderation.ban(moderator, alice, "And worse.")
     assert moderation.lift(moderator, alice, "Appeal accepted.") == 2
-    assert services.post_comment(alice, thread, "Thank you.").status == "published"
+    assert actions.post_comment(alice, thread, "Thank you.").status == "published"
     assert audit_actions(alice) == ["suspend_user", "ban_user", "lift_ban"]
     assert Ban.objects.filter(lifted_by=moderator).count() == 2
 

@@ -8,11 +8,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from discussions import services as comments
 from moderation import adaptation, classifier, policy, services, versions
 from moderation.adaptation import AdaptationError, BaseValidation, Examples
 from moderation.models import AuditEntry, HistoryExample, ModelVersion
 from moderation.tests.test_classifier import CLEARLY_CIVIL, CLEARLY_TOXIC
+from posting import actions as comments
 
 pytestmark = pytest.mark.django_db
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from discussions import services
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
 from moderation.models import AuditEntry, ModerationPolicy, ModerationRule
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def admin_client(client, db):
 
 
 def test_every_page_opens(admin_client, alice, bob, thread, moderator):
-    comment = services.post_comment(bob, thread, "Something to report.")
+    comment = actions.post_comment(bob, thread, "Something to report.")
     moderation.report(alice, comment, "spam")
     moderation.warn(moderator, bob, "Mind the tone.")
     moderation.suspend(moderator, bob, "Cool down.", days=1)
@@ -46,7 +46,7 @@ def test_adding_a_rule_in_the_admin_is_audited_and_applies(admin_client, alice, 
     assert response.status_code == 302
     rule = ModerationRule.objects.get(phrase="numpty")
     assert AuditEntry.objects.get(action="add_rule").target_id == str(rule.pk)
-    assert services.post_comment(alice, thread, "What a NUMPTY.").status == "held"
+    assert actions.post_comment(alice, thread, "What a NUMPTY.").status == "held"
 
 
 def test_adding_a_policy_in_the_admin(admin_client, article):

@@ -6,15 +6,15 @@ from django.urls import reverse
 
 from accounts.roles import MODERATORS
 from accounts.services import erase_account
-from discussions import services
+from discussions.errors import CommentError
 from discussions.models import Comment
-from discussions.services import CommentError
 from discussions.tests.conftest import make_user
 from moderation import appeals, queues
 from moderation import dashboard as figures
 from moderation import services as moderation
 from moderation.models import Appeal, AuditEntry, Ban, ModerationDecision, ModerationRule
 from notifications.models import Notification
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def second_moderator(db):
 @pytest.fixture
 def rejected(moderator, alice, thread, django_capture_on_commit_callbacks):
     """Alice's comment, held by the model, rejected by `moderator`; her notice."""
-    comment = services.post_comment(alice, thread, TOXIC)
+    comment = actions.post_comment(alice, thread, TOXIC)
     assert comment.status == "held"
     with django_capture_on_commit_callbacks(execute=True):
         moderation.reject(moderator, comment, "Personal abuse is not allowed here.")
@@ -73,7 +73,7 @@ def test_the_rejection_notice_states_its_reasons_and_links_the_appeal(rejected, 
 def test_a_rule_rejection_by_the_checks_is_noticed_too(alice, thread, django_capture_on_commit_callbacks):
     ModerationRule.objects.get_or_create(phrase="scumbag", defaults={"kind": "banned"})
     with django_capture_on_commit_callbacks(execute=True):
-        comment = services.post_comment(alice, thread, "The minister is a scumbag.")
+        comment = actions.post_comment(alice, thread, "The minister is a scumbag.")
     assert comment.status == "rejected"
     note = notice_for(alice)
     assert "Why: rejected by rule: it contains language we do not allow (“scumbag”)." in note.text
@@ -234,11 +234,11 @@ def test_strangers_and_readers_are_refused(rejected, alice, bob, client):
 
 
 def test_only_standing_decisions_can_be_appealed(moderator, alice, bob, thread):
-    published = services.post_comment(alice, thread, "A fair point about the harbour.")
+    published = actions.post_comment(alice, thread, "A fair point about the harbour.")
     decision = ModerationDecision.objects.get(comment=published)
     with pytest.raises(CommentError, match="Only a decision to reject"):
         appeals.appeal_decision(alice, decision, "Why?")
-    held = services.post_comment(alice, thread, TOXIC)
+    held = actions.post_comment(alice, thread, TOXIC)
     moderation.reject(moderator, held, "rude")
     rejection = ModerationDecision.objects.get(comment=held, is_current=True)
     moderation.approve(moderator, held, "on reflection")  # reversed before any appeal

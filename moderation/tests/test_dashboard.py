@@ -16,6 +16,7 @@ from moderation import audit
 from moderation import dashboard as figures
 from moderation import services as moderation
 from moderation.models import ModerationDecision, Report
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def mod_client(client, moderator):
 
 def held_comment(thread, username: str, minutes_waiting: int) -> Comment:
     """A new reader's comment, held by pre-moderation `minutes_waiting` minutes ago."""
-    comment = services.post_comment(make_user(username, trusted=False), thread, f"Hello from {username}.")
+    comment = actions.post_comment(make_user(username, trusted=False), thread, f"Hello from {username}.")
     assert comment.status == "held"
     ModerationDecision.objects.filter(comment=comment).update(
         created_at=timezone.now() - timedelta(minutes=minutes_waiting)
@@ -57,10 +58,10 @@ def test_editors_and_moderators_see_it(client, moderator):
 
 
 def test_comments_per_hour_and_what_the_checks_did(alice, thread):
-    services.post_comment(alice, thread, "A fair point about the harbour.")
-    services.post_comment(alice, thread, "Another fair point about the talks.")
+    actions.post_comment(alice, thread, "A fair point about the harbour.")
+    actions.post_comment(alice, thread, "Another fair point about the talks.")
     held_comment(thread, "newbie", 5)
-    old = services.post_comment(alice, thread, "Written two days ago.")
+    old = actions.post_comment(alice, thread, "Written two days ago.")
     Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
     ModerationDecision.objects.filter(comment=old).update(created_at=timezone.now() - timedelta(days=2))
 
@@ -89,8 +90,8 @@ def test_queue_sizes_and_time_to_decision(moderator, thread):
 
 def test_top_reported_articles_and_heat_guard_switches(alice, bob, thread, mod_client):
     quiet = services.thread_for_article(build_article("Budget vote delayed"))
-    loud = services.post_comment(alice, thread, "A loud comment.")
-    calm = services.post_comment(alice, quiet, "A calm comment.")
+    loud = actions.post_comment(alice, thread, "A loud comment.")
+    calm = actions.post_comment(alice, quiet, "A calm comment.")
     for reporter in (bob, make_user("carol"), make_user("dave")):
         Report.objects.create(comment=loud, reporter=reporter, reason="abuse")
     Report.objects.create(comment=calm, reporter=bob, reason="spam")
@@ -111,7 +112,7 @@ def test_top_reported_articles_and_heat_guard_switches(alice, bob, thread, mod_c
 
 
 def test_charts_are_svg_with_text_alternatives(mod_client, alice, thread):
-    services.post_comment(alice, thread, "A fair point about the harbour.")
+    actions.post_comment(alice, thread, "A fair point about the harbour.")
     page = mod_client.get(DASHBOARD + "?window=7d").text
     assert page.count('role="img"') == 2  # per hour and the share (no reports: a sentence instead)
     assert "Comments per hour as a table" in page and "<title>" in page
@@ -124,7 +125,7 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
     mod_client, alice, thread, django_assert_max_num_queries
 ):
     for i in range(20):
-        services.post_comment(alice, thread, f"Comment number {i} about the harbour.")
+        actions.post_comment(alice, thread, f"Comment number {i} about the harbour.")
         Report.objects.create(
             comment=Comment.objects.latest("id"), reporter=make_user(f"r{i}"), reason="spam"
         )

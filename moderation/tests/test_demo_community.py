@@ -13,8 +13,9 @@ from accounts.models import User
 from articles.models import Article
 from discussions import services
 from discussions.models import Comment, Reaction, Thread
-from moderation import demo, queues
+from moderation import queues
 from moderation.models import AuditEntry, ModerationDecision, Report
+from posting import demo
 
 pytestmark = pytest.mark.django_db
 

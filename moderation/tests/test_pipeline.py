@@ -1,4 +1,6 @@
-"""Every check of the pipeline, through discussions.services.post_comment and edit_comment (real DB)."""
+"""Every check of the pipeline, through discussions.actions.post_comment and edit_comment (real DB)."""
+
+from dataclasses import replace
 
 import pytest
 
@@ -6,9 +8,10 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment
 from discussions.services import CommentError
-from moderation import pipeline
+from moderation import context, pipeline
 from moderation.models import ModerationDecision, ModerationRule, UserTrust
 from moderation.tests.conftest import counts, published_in
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,7 @@ def steps_of(comment: Comment) -> dict[str, dict]:
 
 
 def test_a_civil_comment_is_published_with_every_step_recorded(alice, thread):
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == Comment.Status.PUBLISHED
     decision = ModerationDecision.objects.get(comment=comment)
     assert decision == comment.moderation and decision.is_current
@@ -48,7 +51,7 @@ def test_a_civil_comment_is_published_with_every_step_recorded(alice, thread):
 
 
 def test_clearly_toxic_text_is_held_by_the_model(alice, thread):
-    comment = services.post_comment(alice, thread, TOXIC)
+    comment = actions.post_comment(alice, thread, TOXIC)
     assert comment.status == Comment.Status.HELD
     steps = steps_of(comment)
     assert steps["rules"]["outcome"] == "pass"  # no listed word: the model alone holds it
@@ -61,7 +64,7 @@ def test_clearly_toxic_text_is_held_by_the_model(alice, thread):
 
 @pytest.mark.parametrize("spelling", ["1d10t", "ｉｄｉｏｔ", "iiidiot", "i d i o t", "ІDІОТ", "IDIOTS"])
 def test_normalisation_sees_through_spellings(alice, thread, spelling):
-    comment = services.post_comment(alice, thread, f"What an {spelling}, honestly.")
+    comment = actions.post_comment(alice, thread, f"What an {spelling}, honestly.")
     steps = steps_of(comment)
     assert steps["rules"]["outcome"] == "hold", spelling
     assert steps["rules"]["details"]["suspect"] == ["idiot*"]
@@ -71,13 +74,13 @@ def test_normalisation_sees_through_spellings(alice, thread, spelling):
 
 def test_rules_match_whole_words_only(alice, thread):
     ModerationRule.objects.create(phrase="ass", kind=ModerationRule.Kind.SUSPECT)
-    comment = services.post_comment(alice, thread, "A classic assessment of the harbour pass.")
+    comment = actions.post_comment(alice, thread, "A classic assessment of the harbour pass.")
     assert steps_of(comment)["rules"]["outcome"] == "pass"
     assert comment.status == Comment.Status.PUBLISHED
 
 
 def test_a_banned_phrase_rejects_with_a_reason_a_person_understands(alice, thread):
-    comment = services.post_comment(alice, thread, "Just k i l l    yourself.")
+    comment = actions.post_comment(alice, thread, "Just k i l l    yourself.")
     assert comment.status == Comment.Status.REJECTED
     assert comment.moderation.action == "reject"
     assert comment.moderation.message == (
@@ -89,12 +92,12 @@ def test_a_banned_phrase_rejects_with_a_reason_a_person_understands(alice, threa
 
 def test_rules_edited_in_the_admin_apply_at_once(alice, thread):
     ModerationRule.objects.create(phrase="harbour tax scam", kind=ModerationRule.Kind.BANNED)
-    assert services.post_comment(alice, thread, "This harbour-tax SCAM again").status == "rejected"
+    assert actions.post_comment(alice, thread, "This harbour-tax SCAM again").status == "rejected"
     rule = ModerationRule.objects.get(phrase="harbour tax scam")
     rule.is_active = False
     rule.save()  # as the admin does
     assert (
-        services.post_comment(alice, thread, "Calling it a harbour tax scam is unfair").status == "published"
+        actions.post_comment(alice, thread, "Calling it a harbour tax scam is unfair").status == "published"
     )
 
 
@@ -108,9 +111,9 @@ def test_default_rules_are_seeded(db):
 
 def test_links_from_a_member_pass_but_too_many_links_are_held(member, thread, settings):
     settings.MODERATION_MAX_LINKS = 2
-    one = services.post_comment(member, thread, "Source: https://example.org/report and www.example.net")
+    one = actions.post_comment(member, thread, "Source: https://example.org/report and www.example.net")
     assert one.status == Comment.Status.PUBLISHED
-    many = services.post_comment(
+    many = actions.post_comment(
         member, thread, "See https://a.example/1 https://b.example/2 and [this](https://c.example/3)"
     )
     assert many.status == Comment.Status.HELD
@@ -121,7 +124,7 @@ def test_links_from_a_member_pass_but_too_many_links_are_held(member, thread, se
 def test_links_from_a_new_account_are_held(newcomer, thread, settings):
     settings.MODERATION_PREMODERATE_FIRST = 0  # isolate the links rule from pre-moderation
     UserTrust.objects.create(user=newcomer, score=-1)  # negative score: treated as new again
-    comment = services.post_comment(newcomer, thread, "Look at https://example.org/offer")
+    comment = actions.post_comment(newcomer, thread, "Look at https://example.org/offer")
     assert steps_of(comment)["links"]["outcome"] == "hold"
     assert comment.status == Comment.Status.HELD
 
@@ -132,9 +135,9 @@ def test_links_from_a_new_account_are_held(newcomer, thread, settings):
 def test_the_same_text_again_is_held_then_rejected_even_across_articles(alice, thread):
     other = services.thread_for_article(build_article("Another story"))
     text = "Visit my page for the real truth about the harbour deal!"
-    first = services.post_comment(alice, thread, text)
-    second = services.post_comment(alice, other, text.upper().replace("!", "!!!"))
-    third = services.post_comment(alice, thread, "  " + text)
+    first = actions.post_comment(alice, thread, text)
+    second = actions.post_comment(alice, other, text.upper().replace("!", "!!!"))
+    third = actions.post_comment(alice, thread, "  " + text)
     assert [c.status for c in (first, second, third)] == ["published", "held", "rejected"]
     assert steps_of(second)["repeats"]["reason"] == "you have already posted this same text"
     assert steps_of(third)["repeats"]["details"]["own"] == 2
@@ -145,23 +148,23 @@ def test_the_same_text_from_several_accounts_is_held(alice, bob, thread, setting
     from discussions.tests.conftest import make_user
 
     text = "Everyone should read the harbour leaks on the other site now"
-    assert services.post_comment(alice, thread, text).status == "published"
-    assert services.post_comment(bob, thread, text).status == "published"
-    third = services.post_comment(make_user("carol"), thread, text)
+    assert actions.post_comment(alice, thread, text).status == "published"
+    assert actions.post_comment(bob, thread, text).status == "published"
+    third = actions.post_comment(make_user("carol"), thread, text)
     assert third.status == "held"
     assert steps_of(third)["repeats"]["details"]["others"] == 2
 
 
 def test_short_common_replies_are_not_spam(alice, bob, thread):
     for user in (alice, bob, alice):
-        assert services.post_comment(user, thread, "Agreed.").status == "published"
+        assert actions.post_comment(user, thread, "Agreed.").status == "published"
 
 
 def test_repeats_outside_the_window_are_fine(alice, thread, settings):
     text = "Visit my page for the real truth about the harbour deal!"
-    services.post_comment(alice, thread, text)
+    actions.post_comment(alice, thread, text)
     settings.MODERATION_SPAM_WINDOW_SECONDS = 0
-    assert services.post_comment(alice, thread, text).status == "published"
+    assert actions.post_comment(alice, thread, text).status == "published"
 
 
 # --- rate limits -------------------------------------------------------------------------------------
@@ -175,11 +178,11 @@ def long_window(settings):
 
 def test_posting_too_fast_is_refused_with_429_and_nothing_written(member, thread, settings, long_window):
     settings.MODERATION_RATE_LIMITS = {"new": 1, "member": 2, "trusted": 5}
-    services.post_comment(member, thread, "First thought on the talks.")
-    services.post_comment(member, thread, "Second thought on the talks.")
+    actions.post_comment(member, thread, "First thought on the talks.")
+    actions.post_comment(member, thread, "Second thought on the talks.")
     before = (Comment.objects.count(), ModerationDecision.objects.count())
     with pytest.raises(CommentError) as refused:
-        services.post_comment(member, thread, "Third thought on the talks.")
+        actions.post_comment(member, thread, "Third thought on the talks.")
     assert refused.value.status == 429 and refused.value.code == "rate_limited"
     assert "slow down" in refused.value.message
     assert (Comment.objects.count(), ModerationDecision.objects.count()) == before
@@ -188,30 +191,30 @@ def test_posting_too_fast_is_refused_with_429_and_nothing_written(member, thread
 
 def test_the_limit_depends_on_trust(alice, newcomer, thread, settings, long_window):
     settings.MODERATION_RATE_LIMITS = {"new": 1, "member": 2, "trusted": 3}
-    services.post_comment(newcomer, thread, "Hello from a new reader.")
+    actions.post_comment(newcomer, thread, "Hello from a new reader.")
     with pytest.raises(CommentError):
-        services.post_comment(newcomer, thread, "Hello again from a new reader.")
+        actions.post_comment(newcomer, thread, "Hello again from a new reader.")
     for n in range(3):
-        services.post_comment(alice, thread, f"Trusted point number {n}.")
+        actions.post_comment(alice, thread, f"Trusted point number {n}.")
 
 
 def test_one_address_is_limited_across_accounts(alice, bob, thread, settings, long_window):
     settings.MODERATION_IP_RATE_LIMIT = 2
-    services.post_comment(alice, thread, "One", ip="203.0.113.9")
-    services.post_comment(bob, thread, "Two", ip="203.0.113.9")
+    actions.post_comment(alice, thread, "One", ip="203.0.113.9")
+    actions.post_comment(bob, thread, "Two", ip="203.0.113.9")
     with pytest.raises(CommentError) as refused:
-        services.post_comment(alice, thread, "Three", ip="203.0.113.9")
+        actions.post_comment(alice, thread, "Three", ip="203.0.113.9")
     assert refused.value.status == 429
-    services.post_comment(alice, thread, "From elsewhere", ip="198.51.100.1")
+    actions.post_comment(alice, thread, "From elsewhere", ip="198.51.100.1")
     assert Comment.objects.count() == 3
 
 
 def test_edits_have_their_own_limit(member, thread, settings, long_window):
     settings.MODERATION_RATE_LIMITS = {"new": 1, "member": 1, "trusted": 1}
-    comment = services.post_comment(member, thread, "A first version.")
-    services.edit_comment(member, comment, "A second version.")
+    comment = actions.post_comment(member, thread, "A first version.")
+    actions.edit_comment(member, comment, "A second version.")
     with pytest.raises(CommentError) as refused:
-        services.edit_comment(member, comment, "A third version.")
+        actions.edit_comment(member, comment, "A third version.")
     assert refused.value.status == 429
     comment.refresh_from_db()
     assert comment.body == "A second version."
@@ -224,7 +227,7 @@ def test_new_accounts_first_comments_are_premoderated_until_approved(newcomer, m
     from moderation import services as moderation
 
     settings.MODERATION_PREMODERATE_FIRST = 2
-    held = [services.post_comment(newcomer, thread, f"My first view on the talks, part {n}.") for n in (1, 2)]
+    held = [actions.post_comment(newcomer, thread, f"My first view on the talks, part {n}.") for n in (1, 2)]
     assert [c.status for c in held] == ["held", "held"]
     assert steps_of(held[0])["trust"]["details"]["level"] == "new"
     assert "new accounts" in held[0].moderation.message
@@ -232,7 +235,7 @@ def test_new_accounts_first_comments_are_premoderated_until_approved(newcomer, m
     for comment in held:
         moderation.approve(moderator, comment)
     assert counts(thread) == (2, None)
-    third = services.post_comment(newcomer, thread, "Now my comments appear at once.")
+    third = actions.post_comment(newcomer, thread, "Now my comments appear at once.")
     assert third.status == "published" and steps_of(third)["trust"]["details"]["level"] == "member"
     assert counts(thread) == (3, None)
 
@@ -242,24 +245,26 @@ def test_moderators_are_not_premoderated(db, thread):
     from discussions.tests.conftest import make_user
 
     fresh_moderator = make_user("newmod", role=MODERATORS, trusted=False)
-    assert services.post_comment(fresh_moderator, thread, "House rules: be kind.").status == "published"
+    assert actions.post_comment(fresh_moderator, thread, "House rules: be kind.").status == "published"
 
 
 def test_a_premoderated_discussion_holds_every_comment(alice, thread):
     """discussions.commenting's pre-moderated state reaches the pipeline as one more step."""
-    verdict = pipeline.screen(alice, thread, CIVIL, premoderated=True)
+    ctx = context.load(alice, thread, "post")
+    premoderated = replace(ctx, state=replace(ctx.state, premoderated=True))
+    verdict = pipeline.screen(premoderated, CIVIL)
     assert verdict.action == "hold" and "pre-moderated" in verdict.reason
-    assert pipeline.screen(alice, thread, CIVIL).action == "publish"
+    assert pipeline.screen(ctx, CIVIL).action == "publish"
 
 
 # --- edits -------------------------------------------------------------------------------------------
 
 
 def test_an_edit_is_checked_again_and_a_held_edit_holds_the_comment(alice, bob, thread):
-    root = services.post_comment(bob, thread, "The root of the discussion.")
-    reply = services.post_comment(alice, thread, "A fair point about the harbour.", root)
+    root = actions.post_comment(bob, thread, "The root of the discussion.")
+    reply = actions.post_comment(alice, thread, "A fair point about the harbour.", root)
     assert counts(thread, root) == (2, 1)
-    edited = services.edit_comment(alice, reply, TOXIC)
+    edited = actions.edit_comment(alice, reply, TOXIC)
     assert edited.status == Comment.Status.HELD
     assert (edited.moderation.trigger, edited.moderation.action) == ("edit", "hold")
     assert counts(thread, root) == (1, 0)
@@ -271,16 +276,16 @@ def test_an_edit_is_checked_again_and_a_held_edit_holds_the_comment(alice, bob, 
 
 
 def test_a_clean_edit_does_not_publish_a_held_comment(alice, thread):
-    held = services.post_comment(alice, thread, TOXIC)
-    edited = services.edit_comment(alice, held, "Sorry, I take that back: " + CIVIL)
+    held = actions.post_comment(alice, thread, TOXIC)
+    edited = actions.edit_comment(alice, held, "Sorry, I take that back: " + CIVIL)
     assert edited.status == Comment.Status.HELD
     assert edited.moderation.action == "hold" and "review" in edited.moderation.reason
     assert counts(thread) == (0, None)
 
 
 def test_an_edit_to_a_banned_phrase_rejects_the_comment(alice, thread):
-    comment = services.post_comment(alice, thread, CIVIL)
-    edited = services.edit_comment(alice, comment, "Actually, kill yourself.")
+    comment = actions.post_comment(alice, thread, CIVIL)
+    edited = actions.edit_comment(alice, comment, "Actually, kill yourself.")
     assert edited.status == Comment.Status.REJECTED
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.REJECTED
     assert counts(thread) == (0, None)
@@ -289,9 +294,9 @@ def test_an_edit_to_a_banned_phrase_rejects_the_comment(alice, thread):
 
 def test_an_edit_does_not_count_as_a_repeat_of_itself(alice, thread):
     text = "Visit my page for the real truth about the harbour deal!"
-    comment = services.post_comment(alice, thread, text)
-    edited = services.edit_comment(alice, comment, text + " Really.")
-    edited = services.edit_comment(alice, comment, text)
+    comment = actions.post_comment(alice, thread, text)
+    edited = actions.edit_comment(alice, comment, text + " Really.")
+    edited = actions.edit_comment(alice, comment, text)
     assert edited.status == "published"
 
 
@@ -302,7 +307,7 @@ def test_the_model_failing_holds_rather_than_publishes(alice, thread, settings, 
     settings.MODERATION_HOLD_THRESHOLD = 0.4
     classifier.reset_model()
     try:
-        comment = services.post_comment(alice, thread, CIVIL)
+        comment = actions.post_comment(alice, thread, CIVIL)
     finally:
         classifier.reset_model()
     assert comment.status == "held"

@@ -9,6 +9,7 @@ from discussions.models import Thread
 from moderation.classifier import get_model
 from moderation.models import ModerationPolicy
 from moderation.policy import thresholds_for
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -118,13 +119,13 @@ def test_thresholds_decide_through_post_comment(site, story, alice):
     """Slightly rough text (toxicity about 0.07) publishes on the site, is held on a sensitive story."""
     thread = services.thread_for_article(story)
     text = "Root **comment**"  # scores 0.07: under the site's hold threshold
-    assert services.post_comment(alice, thread, text).status == "published"
+    assert actions.post_comment(alice, thread, text).status == "published"
     policy(story, hold_threshold=0.02, sensitive=True)
-    held = services.post_comment(alice, thread, text + " again")
+    held = actions.post_comment(alice, thread, text + " again")
     assert held.status == "held"
     model = next(s for s in held.moderation.steps if s["step"] == "model")
     assert model["details"]["hold_at"] == 0.02
     policy(story.section, reject_threshold=0.03)
-    rejected = services.post_comment(alice, thread, text + " and again")
+    rejected = actions.post_comment(alice, thread, text + " and again")
     assert rejected.status == "rejected"
     assert rejected.moderation.steps[6]["details"]["from"] == {"hold": "article", "reject": "section"}

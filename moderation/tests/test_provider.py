@@ -7,9 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from discussions import services
 from discussions.models import Comment
 from moderation.tests.conftest import counts
+from posting import actions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.network]
 
@@ -94,7 +94,7 @@ def provider_step(comment: Comment) -> dict:
 
 def test_the_service_can_publish_and_gets_the_text(webhook, alice, thread):
     webhook("/publish")
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == "published"
     sent = Provider.received[-1]
     assert sent["auth"] == "Bearer s3cret"
@@ -108,7 +108,7 @@ def test_the_service_can_publish_and_gets_the_text(webhook, alice, thread):
 @pytest.mark.parametrize(("path", "status"), [("/hold", "held"), ("/reject", "rejected")])
 def test_the_service_can_hold_or_reject(webhook, alice, thread, path, status):
     webhook(path)
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == status
     assert comment.moderation.reason == f"the service says {path.strip('/')}"
     assert counts(thread) == (0, None)
@@ -116,14 +116,14 @@ def test_the_service_can_hold_or_reject(webhook, alice, thread, path, status):
 
 def test_the_service_cannot_publish_what_our_checks_hold(webhook, alice, thread):
     webhook("/publish")
-    comment = services.post_comment(alice, thread, "What an idiot.")
+    comment = actions.post_comment(alice, thread, "What an idiot.")
     assert comment.status == "held"
 
 
 def test_a_slow_service_holds_the_comment_within_the_timeout(webhook, alice, thread):
     webhook("/slow")
     started = time.monotonic()
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     elapsed = time.monotonic() - started
     assert comment.status == "held"
     assert elapsed < 1.4  # the timeout (0.5 s), not the server's 1.5 s
@@ -136,7 +136,7 @@ def test_a_slow_service_holds_the_comment_within_the_timeout(webhook, alice, thr
 @pytest.mark.parametrize(("path", "problem"), [("/error", "HTTP 500"), ("/garbage", "unknown action")])
 def test_a_failing_service_holds_the_comment(webhook, alice, thread, path, problem):
     webhook(path)
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == "held"
     assert problem in provider_step(comment)["details"]["error"]
     assert "waiting for review" in comment.moderation.message
@@ -144,16 +144,16 @@ def test_a_failing_service_holds_the_comment(webhook, alice, thread, path, probl
 
 def test_an_unreachable_service_holds_the_comment(settings, alice, thread):
     settings.MODERATION_WEBHOOK_URL = "http://127.0.0.1:9/"  # discard port: nothing listens
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == "held"
     assert provider_step(comment)["details"]["ok"] is False
 
 
 def test_edits_are_sent_too(webhook, alice, thread):
     webhook("/publish")
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     webhook("/reject")
-    edited = services.edit_comment(alice, comment, CIVIL + " Or after it.")
+    edited = actions.edit_comment(alice, comment, CIVIL + " Or after it.")
     assert edited.status == "rejected"
     assert Provider.received[-1]["body"]["kind"] == "edit"
     assert Provider.received[-1]["body"]["comment_id"] == comment.pk
@@ -162,7 +162,7 @@ def test_edits_are_sent_too(webhook, alice, thread):
 
 def test_rejected_comments_are_not_sent(webhook, alice, thread):
     webhook("/publish")
-    comment = services.post_comment(alice, thread, "Go and kill yourself.")
+    comment = actions.post_comment(alice, thread, "Go and kill yourself.")
     assert comment.status == "rejected"
     assert provider_step(comment)["outcome"] == "skipped" and Provider.received == []
 
@@ -182,7 +182,7 @@ def perspective(settings, server):
 def test_perspective_publishes_what_it_scores_low_and_is_asked_as_google_documents(
     perspective, alice, thread
 ):
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == "published"
     sent = Provider.received[-1]
     assert sent["path"] == "/perspective?key=test-key"
@@ -195,7 +195,7 @@ def test_perspective_publishes_what_it_scores_low_and_is_asked_as_google_documen
 
 
 def test_perspective_holds_what_it_scores_high_naming_the_kind(perspective, alice, thread):
-    comment = services.post_comment(alice, thread, CIVIL + " [toxic]")
+    comment = actions.post_comment(alice, thread, CIVIL + " [toxic]")
     assert comment.status == "held"
     step = provider_step(comment)
     assert step["outcome"] == "hold" and step["reason"] == "it reads as a threat"
@@ -204,12 +204,12 @@ def test_perspective_holds_what_it_scores_high_naming_the_kind(perspective, alic
 
 def test_perspective_rejects_past_its_reject_threshold(perspective, alice, thread):
     perspective.MODERATION_PERSPECTIVE_REJECT = 0.9
-    assert services.post_comment(alice, thread, CIVIL + " [toxic]").status == "rejected"
+    assert actions.post_comment(alice, thread, CIVIL + " [toxic]").status == "rejected"
 
 
 def test_perspective_refusing_the_key_holds_the_comment(perspective, alice, thread):
     perspective.MODERATION_PERSPECTIVE_API_KEY = "wrong"
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == "held"
     step = provider_step(comment)
     assert step["details"]["ok"] is False and "HTTP 400" in step["details"]["error"]
@@ -218,12 +218,12 @@ def test_perspective_refusing_the_key_holds_the_comment(perspective, alice, thre
 
 def test_perspective_slower_than_the_timeout_holds_the_comment(perspective, server, alice, thread):
     perspective.MODERATION_PERSPECTIVE_URL = server + "/slow"
-    comment = services.post_comment(alice, thread, CIVIL)
+    comment = actions.post_comment(alice, thread, CIVIL)
     assert comment.status == "held"
     assert "no answer within 0.5 s" in provider_step(comment)["details"]["error"]
 
 
 def test_the_webhook_is_asked_when_both_are_configured(perspective, webhook, alice, thread):
     webhook("/publish")
-    services.post_comment(alice, thread, CIVIL + " [toxic]")
+    actions.post_comment(alice, thread, CIVIL + " [toxic]")
     assert [r["path"] for r in Provider.received] == ["/publish"]

@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from discussions import services
 from moderation import services as moderation
+from posting import actions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EVENTS = reverse("moderation:queue-events")
@@ -32,11 +32,11 @@ def test_a_held_comment_and_a_report_reach_an_open_queue(
 ):
     client.force_login(moderator)
     stream = _listen(asgi_server, client)
-    services.post_comment(newcomer, thread, "My first comment here.")  # held
+    actions.post_comment(newcomer, thread, "My first comment here.")  # held
     assert "event: queue" in stream.read_until("event: queue")
     stream.close()
 
-    comment = services.post_comment(alice, thread, "A published comment.")
+    comment = actions.post_comment(alice, thread, "A published comment.")
     stream = _listen(asgi_server, client)
     moderation.report(member, comment, "spam")
     assert "event: queue" in stream.read_until("event: queue")

@@ -28,6 +28,7 @@ from moderation.models import (
     UserTrust,
 )
 from notifications.models import Notification
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -77,14 +78,14 @@ def make_held(thread, n: int, prefix: str = "writer") -> list[Comment]:
 
 @pytest.fixture
 def root(bob, thread):
-    return services.post_comment(bob, thread, "The root of the discussion.")
+    return actions.post_comment(bob, thread, "The root of the discussion.")
 
 
 @pytest.fixture
 def held(member, thread):
     """Held by the rules: "1d10t" reads "idiot", a suspect word (shipped; made sure of here)."""
     ModerationRule.objects.get_or_create(phrase="idiot*", defaults={"kind": "suspect"})
-    comment = services.post_comment(member, thread, "Only a 1d10t would believe this report.")
+    comment = actions.post_comment(member, thread, "Only a 1d10t would believe this report.")
     assert comment.status == "held"
     return comment
 
@@ -159,11 +160,11 @@ def test_a_queued_reply_shows_the_comment_it_answers_to_moderators_only(
     client, mod_client, member, alice, root
 ):
     ModerationRule.objects.get_or_create(phrase="idiot*", defaults={"kind": "suspect"})
-    parent = services.post_comment(alice, root.thread, "Tides rise twice a day.", parent=root)
-    services.post_comment(member, root.thread, "Only a 1d10t would say that.", parent=root)
-    services.post_comment(member, root.thread, "And you, 1d10t.", parent=parent)
+    parent = actions.post_comment(alice, root.thread, "Tides rise twice a day.", parent=root)
+    actions.post_comment(member, root.thread, "Only a 1d10t would say that.", parent=root)
+    actions.post_comment(member, root.thread, "And you, 1d10t.", parent=parent)
     edited = "Tides <b>rise</b> twice a day, you 1d10t. " * 20
-    assert services.edit_comment(alice, parent, edited).status == "held"  # readers no longer see it
+    assert actions.edit_comment(alice, parent, edited).status == "held"  # readers no longer see it
 
     page = mod_client.get(reverse(QUEUE, args=["pending"])).text
     assert page.count('<figure class="queue-item__parent">') == 3  # each queued comment is a reply
@@ -263,7 +264,7 @@ def test_keeping_an_unmoderated_comment_marks_it_reviewed(mod_client, moderator,
 
 
 def test_reported_queue_keep_dismisses_and_remove_upholds(mod_client, root, alice, bob, thread):
-    other = services.post_comment(alice, thread, "Another view entirely.")
+    other = actions.post_comment(alice, thread, "Another view entirely.")
     Report.objects.create(comment=root, reporter=alice, reason="spam")
     Report.objects.create(comment=other, reporter=bob, reason="abuse")
     page = mod_client.get(reverse(QUEUE, args=["reported"])).text
@@ -280,14 +281,14 @@ def test_reported_queue_keep_dismisses_and_remove_upholds(mod_client, root, alic
 def test_a_reported_comment_its_author_deletes_leaves_the_reported_queue(
     mod_client, root, alice, bob, thread, django_capture_on_commit_callbacks
 ):
-    kept = services.post_comment(alice, thread, "A comment that stays up.")
+    kept = actions.post_comment(alice, thread, "A comment that stays up.")
     Report.objects.create(comment=root, reporter=alice, reason="spam")
     Report.objects.create(comment=kept, reporter=bob, reason="abuse")
     page = mod_client.get(reverse(QUEUE, args=["reported"]))
     assert page.context["tabs"][1][1] == 2 and "The root of the discussion." in page.text
 
     with django_capture_on_commit_callbacks() as callbacks:
-        services.delete_own_comment(bob, root)
+        actions.delete_own_comment(bob, root)
     names = [getattr(c, "func", c).__name__ for c in callbacks]
     assert "_publish_queue_change" in names  # open queue pages look again
 

@@ -9,13 +9,14 @@ from discussions.tests.conftest import make_user
 from moderation import services as moderation
 from moderation.models import AuditEntry, ModerationDecision, Report
 from moderation.tests.conftest import counts
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def comment(bob, thread):
-    return services.post_comment(bob, thread, "A contested claim about the harbour.")
+    return actions.post_comment(bob, thread, "A contested claim about the harbour.")
 
 
 def trusted_readers(n: int) -> list:
@@ -96,7 +97,7 @@ def test_a_moderator_approval_dismisses_the_reports_so_old_reports_do_not_hold_i
 def test_reports_are_rate_limited(bob, thread, alice, settings, monkeypatch):
     settings.MODERATION_REPORTS_PER_HOUR = 2
     monkeypatch.setattr(moderation, "REPORT_PERIOD", 10**7)  # no window boundary mid-test
-    comments = [services.post_comment(bob, thread, f"Claim number {n} about the harbour.") for n in range(3)]
+    comments = [actions.post_comment(bob, thread, f"Claim number {n} about the harbour.") for n in range(3)]
     moderation.report(alice, comments[0], "spam")
     moderation.report(alice, comments[1], "spam")
     with pytest.raises(CommentError) as refused:

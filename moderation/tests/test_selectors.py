@@ -2,11 +2,11 @@
 
 import pytest
 
-from discussions import services
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation import selectors
 from moderation import services as moderation
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +15,9 @@ TOXIC = "You are a stupid worthless piece of shit, shut up"
 
 def test_queues(alice, bob, thread, moderator, settings):
     settings.MODERATION_REPORTS_TO_HOLD = 5
-    published = services.post_comment(alice, thread, "A calm point about the harbour.")
-    held = services.post_comment(bob, thread, TOXIC)
-    rejected = services.post_comment(bob, thread, "Kill yourself.")
+    published = actions.post_comment(alice, thread, "A calm point about the harbour.")
+    held = actions.post_comment(bob, thread, TOXIC)
+    rejected = actions.post_comment(bob, thread, "Kill yourself.")
     moderation.report(make_user("carol"), published, "off_topic")
     assert [d.comment for d in selectors.held_queue()] == [held]
     assert [d.comment for d in selectors.unreviewed_queue()] == [published]

@@ -4,7 +4,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from discussions import services
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation import dashboard as figures
@@ -12,6 +11,7 @@ from moderation import queues, spot_checks
 from moderation import services as moderation
 from moderation.models import AuditEntry, ModerationDecision, SpotCheck
 from notifications.models import Notification
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -62,16 +62,16 @@ def test_a_thousand_automatic_publishes_at_one_percent_give_about_ten(alice, thr
 
 def test_posting_samples_automatic_publishes_only(alice, newcomer, thread, settings):
     settings.MODERATION_AUDIT_SHARE = 1.0
-    published = services.post_comment(alice, thread, "A fair point about the harbour.")
-    held = services.post_comment(newcomer, thread, "My first comment here.")  # pre-moderated: held
+    published = actions.post_comment(alice, thread, "A fair point about the harbour.")
+    held = actions.post_comment(newcomer, thread, "My first comment here.")  # pre-moderated: held
     assert (published.status, held.status) == ("published", "held")
     check = SpotCheck.objects.get()
     assert (check.comment, check.decision.action, check.verdict) == (published, "publish", "")
-    services.edit_comment(alice, published, "A fair point about the harbour, I think.")
+    actions.edit_comment(alice, published, "A fair point about the harbour, I think.")
     assert SpotCheck.objects.count() == 1  # edits are not sampled again
 
     settings.MODERATION_AUDIT_SHARE = 0.0
-    services.post_comment(alice, thread, "Another fair point about the ferry.")
+    actions.post_comment(alice, thread, "Another fair point about the ferry.")
     assert SpotCheck.objects.count() == 1
     assert queues.sizes()["audit"] == 1
 
@@ -82,9 +82,9 @@ def test_posting_samples_automatic_publishes_only(alice, newcomer, thread, setti
 @pytest.fixture
 def sampled(alice, thread, settings):
     settings.MODERATION_AUDIT_SHARE = 1.0
-    first = services.post_comment(alice, thread, "The harbour deal is fine by me.")
+    first = actions.post_comment(alice, thread, "The harbour deal is fine by me.")
     leak = "What a lazy, sloppy piece of writing."  # rude, and published by the checks
-    second = services.post_comment(alice, thread, leak)
+    second = actions.post_comment(alice, thread, leak)
     return [SpotCheck.objects.get(comment=first), SpotCheck.objects.get(comment=second)]
 
 
@@ -138,7 +138,7 @@ def test_the_dashboard_shows_the_leak_and_false_hold_rates(mod_client, moderator
     mod_client.post(verdict_url(review_fine), {"verdict": "fine"})
     mod_client.post(verdict_url(review_leak), {"verdict": "should_have_held", "reason": "rude"})
     held = [
-        services.post_comment(make_user(f"new{i}", trusted=False), thread, f"Hello {i}.") for i in range(4)
+        actions.post_comment(make_user(f"new{i}", trusted=False), thread, f"Hello {i}.") for i in range(4)
     ]
     moderation.approve(moderator, held[0])
     moderation.reject(moderator, held[1], "off-topic")

@@ -12,6 +12,7 @@ from notifications import delivery, selectors, tasks
 from notifications import services as notifications
 from notifications.models import EmailDelivery, EmailPreference, Frequency, Kind
 from notifications.tests.conftest import notes
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +20,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def root(alice, thread, committed):
     with committed():
-        return services.post_comment(alice, thread, "The harbour deal looks fragile to me.")
+        return actions.post_comment(alice, thread, "The harbour deal looks fragile to me.")
 
 
 def reply_to(root, author, committed, text="It held last winter, though."):
     with committed():
-        return services.post_comment(author, root.thread, text, parent=root)
+        return actions.post_comment(author, root.thread, text, parent=root)
 
 
 def unsubscribe_path(message) -> str:
@@ -93,13 +94,13 @@ def test_read_notifications_are_not_emailed(smtp, alice, bob, root, committed):
 def test_readers_without_a_confirmed_address_get_no_email(smtp, bob, thread, committed):
     newcomer = make_user("newcomer", verified=False)
     with committed():
-        root = services.post_comment(bob, thread, "Root")
+        root = actions.post_comment(bob, thread, "Root")
     newcomer.email_verified_at = None
     with committed():
         services.react(newcomer, root)
     reply = make_user("dave")
     with committed():
-        services.post_comment(reply, thread, "@newcomer welcome", parent=root)
+        actions.post_comment(reply, thread, "@newcomer welcome", parent=root)
     assert notes(newcomer) and not smtp.to("newcomer@example.org")
 
 

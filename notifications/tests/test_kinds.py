@@ -8,6 +8,7 @@ from accounts.roles import EDITORS
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.tests.conftest import make_user
+from moderation import services as featuring
 from moderation import services as moderation
 from moderation.models import ModerationRule
 from notifications import selectors, tasks
@@ -15,6 +16,7 @@ from notifications import services as notifications
 from notifications.display import describe
 from notifications.models import EmailDelivery, Frequency, Kind, Notification
 from notifications.tests.conftest import notes
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +24,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def root(alice, thread, committed):
     with committed():
-        return services.post_comment(alice, thread, "The harbour deal looks fragile to me.")
+        return actions.post_comment(alice, thread, "The harbour deal looks fragile to me.")
 
 
 def test_a_reply_tells_the_parent_author_in_the_app_and_by_email(alice, bob, thread, root, committed):
     with committed():
-        reply = services.post_comment(bob, thread, "It held last winter, though.", parent=root)
+        reply = actions.post_comment(bob, thread, "It held last winter, though.", parent=root)
     (note,) = notes(alice)
     assert (note.kind, note.actor, note.comment, note.key) == ("reply", bob, reply, f"reply:{reply.pk}")
     assert note.url == f"/discussions/comments/{reply.pk}/#c{reply.pk}" and note.read_at is None
@@ -44,19 +46,19 @@ def test_a_reply_tells_the_parent_author_in_the_app_and_by_email(alice, bob, thr
 
 def test_mentions_tell_each_reader_once(alice, bob, carol, thread, root, committed):
     with committed():
-        reply = services.post_comment(bob, thread, "@carol and @alice, see the figures.", parent=root)
+        reply = actions.post_comment(bob, thread, "@carol and @alice, see the figures.", parent=root)
     assert [n.kind for n in notes(alice)] == ["reply"]  # replied to and mentioned: told once
     (mention,) = notes(carol)
     assert (mention.kind, mention.actor, mention.comment) == ("mention", bob, reply)
     with committed():  # an edit that keeps the mention tells no one again
-        services.edit_comment(bob, reply, "@carol and @alice, see the new figures.")
+        actions.edit_comment(bob, reply, "@carol and @alice, see the new figures.")
     assert len(notes(carol)) == 1 and len(notes(alice)) == 1
 
 
 def test_a_held_reply_tells_no_one_until_it_is_published(alice, bob, thread, root, moderator, committed):
     ModerationRule.objects.create(phrase="scam", kind=ModerationRule.Kind.SUSPECT)
     with committed():
-        held = services.post_comment(bob, thread, "This deal is a scam, @carol.", parent=root)
+        held = actions.post_comment(bob, thread, "This deal is a scam, @carol.", parent=root)
     assert held.status == "held" and not notes(alice)
     with committed():
         moderation.approve(moderator, held, "Fair comment")
@@ -72,7 +74,7 @@ def test_a_removed_comment_disappears_from_notifications_and_emails(
 ):
     notifications.set_frequency(alice, Kind.REPLY, Frequency.DAILY)
     with committed():
-        reply = services.post_comment(bob, thread, "I disagree with alice on the tariffs.", parent=root)
+        reply = actions.post_comment(bob, thread, "I disagree with alice on the tariffs.", parent=root)
     assert selectors.unread_count(alice) == 1
     with committed():
         moderation.remove(moderator, reply, "Personal attack")
@@ -113,9 +115,9 @@ def test_respect_after_reading_makes_it_unread_again(alice, bob, carol, thread, 
 def test_an_editors_pick_tells_its_author(alice, thread, root, committed):
     editor = make_user("eddie", role=EDITORS, is_staff=True)
     with committed():
-        services.set_featured(editor, root, True)
-        services.set_featured(editor, root, False)
-        services.set_featured(editor, root, True)
+        featuring.set_featured(editor, root, True)
+        featuring.set_featured(editor, root, False)
+        featuring.set_featured(editor, root, True)
     (note,) = notes(alice)
     assert (note.kind, note.comment) == ("featured", root)
     assert mail.outbox[-1].subject == "Agora: Your comment is an editor’s pick"
@@ -152,7 +154,7 @@ def test_the_moderators_decision_reaches_the_author_even_about_a_hidden_comment(
     alice, bob, thread, root, moderator, committed
 ):
     with committed():
-        reply = services.post_comment(bob, thread, "Words the moderators took down.", parent=root)
+        reply = actions.post_comment(bob, thread, "Words the moderators took down.", parent=root)
         moderation.remove(moderator, reply, "Insults")
     (note,) = notes(bob)
     assert (
@@ -167,9 +169,9 @@ def test_the_moderators_decision_reaches_the_author_even_about_a_hidden_comment(
 def test_a_muted_reader_notifies_no_one_who_muted_them(alice, bob, carol, thread, root, committed):
     accounts.mute(alice, bob)
     with committed():
-        reply = services.post_comment(bob, thread, "Hello @alice", parent=root)
+        reply = actions.post_comment(bob, thread, "Hello @alice", parent=root)
         services.react(bob, root)
-        services.post_comment(carol, thread, "Agreed.", parent=root)
+        actions.post_comment(carol, thread, "Agreed.", parent=root)
     assert [n.actor for n in notes(alice)] == [carol]
     assert reply.status == "published"
     accounts.unmute(alice, bob)
@@ -178,7 +180,7 @@ def test_a_muted_reader_notifies_no_one_who_muted_them(alice, bob, carol, thread
 
 def test_muting_later_hides_what_they_already_did(alice, bob, thread, root, committed):
     with committed():
-        services.post_comment(bob, thread, "Hello", parent=root)
+        actions.post_comment(bob, thread, "Hello", parent=root)
     assert selectors.unread_count(alice) == 1
     accounts.mute(alice, bob)
     assert selectors.unread_count(alice) == 0 and selectors.page(alice).items == []
@@ -188,5 +190,5 @@ def test_inactive_readers_are_not_told(alice, bob, thread, root, committed):
     alice.is_active = False
     alice.save()
     with committed():
-        services.post_comment(bob, thread, "Anyone?", parent=root)
+        actions.post_comment(bob, thread, "Anyone?", parent=root)
     assert not notes(alice)

@@ -6,12 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from discussions import services
 from discussions.tests.conftest import make_user
 from notifications import live, selectors
 from notifications import services as notifications
 from notifications.models import Frequency, Kind, Notification
 from notifications.tests.conftest import notes
+from posting import actions
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +19,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def root(alice, thread, committed):
     with committed():
-        return services.post_comment(alice, thread, "The harbour deal looks fragile to me.")
+        return actions.post_comment(alice, thread, "The harbour deal looks fragile to me.")
 
 
 def replies(root, count: int, committed) -> None:
     with committed():
         for _ in range(count):
             n = next(_serial)
-            services.post_comment(make_user(f"replier{n}"), root.thread, f"Reply {n}", parent=root)
+            actions.post_comment(make_user(f"replier{n}"), root.thread, f"Reply {n}", parent=root)
 
 
 _serial = itertools.count()
@@ -123,14 +123,14 @@ def test_email_settings(client, alice, bob):
 @pytest.mark.django_db(transaction=True)  # committed: the server's own connection reads the rows
 def test_the_stream_starts_with_the_count_and_follows_it(client, asgi_server, alice, bob, thread, settings):
     settings.LIVE_STREAM_SECONDS, settings.LIVE_KEEPALIVE_SECONDS = 3, 0.2
-    root = services.post_comment(alice, thread, "Root")
-    services.post_comment(bob, thread, "First reply", parent=root)
+    root = actions.post_comment(alice, thread, "Root")
+    actions.post_comment(bob, thread, "First reply", parent=root)
     client.force_login(alice)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     stream = asgi_server.stream("/notifications/stream/", {"Cookie": cookie})
     assert stream.status == 200 and stream.headers["content-type"] == "text/event-stream"
     assert 'event: unread\ndata: {"type": "unread", "count": 1}' in stream.read_until('"count": 1}')
-    services.post_comment(bob, thread, "Second reply", parent=root)
+    actions.post_comment(bob, thread, "Second reply", parent=root)
     seen = stream.read_until('"count": 2}', limit_s=5)
     stream.close()
     assert 'event: unread\ndata: {"type": "unread", "count": 2}' in seen

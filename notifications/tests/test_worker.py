@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 
 from agora.celery import app
-from discussions import services
 from notifications import tasks
 from notifications.delivery import make_event
 from notifications.models import EmailDelivery, Kind, Notification
+from posting import actions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,8 +43,8 @@ def wait_for(predicate, limit_s: float = 30.0) -> bool:
 
 
 def test_a_reply_is_told_by_the_worker_in_the_app_and_by_email(through_the_broker, alice, bob, thread):
-    root = services.post_comment(alice, thread, "The harbour deal looks fragile.")
-    reply = services.post_comment(bob, thread, "It held last winter.", parent=root)
+    root = actions.post_comment(alice, thread, "The harbour deal looks fragile.")
+    reply = actions.post_comment(bob, thread, "It held last winter.", parent=root)
     assert wait_for(lambda: Notification.objects.filter(recipient=alice, key=f"reply:{reply.pk}").exists())
     assert wait_for(lambda: EmailDelivery.objects.filter(recipient=alice, status="sent").exists())
     assert [m.subject for m in mail.outbox] == ["Agora: bob replied to your comment"]

@@ -14,6 +14,7 @@ from discussions.tests.conftest import make_user
 from moderation import services as moderation
 from moderation.models import Appeal, ModerationDecision
 from notifications.models import Notification
+from posting import actions
 from tests.browser.plugin import screenshot, wait_until
 from tests.browser.test_discussion import log_in
 
@@ -28,7 +29,7 @@ def test_a_reader_appeals_a_rejection_and_another_moderator_upholds_it(asgi_serv
     alice = make_user("alice", display_name="Alice Martin")
     first = make_user("mod", role=MODERATORS)
     make_user("mod2", role=MODERATORS)
-    comment = services.post_comment(alice, thread, TOXIC)
+    comment = actions.post_comment(alice, thread, TOXIC)
     moderation.reject(first, comment, "Personal abuse is not allowed here.")
     wait_until(lambda: Notification.objects.filter(recipient=alice).exists())
     base = asgi_server.url
@@ -96,7 +97,7 @@ def test_a_moderator_orders_pending_by_score_and_approves_the_rest_below_it(asgi
         ("newcomer2", TOXIC),
         ("newcomer3", "Will the ferry timetable change?"),
     ):
-        services.post_comment(make_user(name, trusted=False), thread, text)
+        actions.post_comment(make_user(name, trusted=False), thread, text)
     risks = {
         d.comment.author.username: max(d.scores["toxicity"], d.scores["identity_attack"])
         for d in ModerationDecision.objects.select_related("comment__author")
@@ -123,7 +124,7 @@ def test_a_moderator_orders_pending_by_score_and_approves_the_rest_below_it(asgi
 
     # A spot check: every automatic publish is sampled here; the moderator judges it "fine" with `a`.
     settings.MODERATION_AUDIT_SHARE = 1.0
-    services.post_comment(make_user("regular"), thread, "The harbour deal is fine by me.")
+    actions.post_comment(make_user("regular"), thread, "The harbour deal is fine by me.")
     page.set_viewport_size({"width": 1100, "height": 900})
     page.goto(asgi_server.url + "/moderation/queue/audit/")
     expect(page.get_by_role("button", name=re.compile("^Fine"))).to_be_visible()

@@ -11,6 +11,7 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
+from posting import actions
 from tests.browser.test_discussion import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,7 +22,7 @@ SPOKEN = "#comment-form .char-count + [aria-live=polite]"
 
 def test_comment_times_read_relative_with_the_full_date_at_hand(live_server, browser):
     article = build_article("Harbour talks resume")
-    comment = services.post_comment(make_user("alice"), services.thread_for_article(article), "A point.")
+    comment = actions.post_comment(make_user("alice"), services.thread_for_article(article), "A point.")
     posted = timezone.now() - timedelta(minutes=3, seconds=10)
     Comment.objects.filter(pk=comment.pk).update(created_at=posted)
     local = timezone.localtime(posted)
@@ -49,7 +50,7 @@ def test_the_comment_box_counts_and_speaks_only_near_the_limit(live_server, page
     settings.COMMENT_MAX_LENGTH = 200
     article = build_article("Harbour talks resume")
     bob = make_user("bob")
-    services.post_comment(bob, services.thread_for_article(article), "Bob's point.")
+    actions.post_comment(bob, services.thread_for_article(article), "Bob's point.")
     make_user("alice")
     log_in(page, live_server.url, "alice")
     page.goto(live_server.url + article.get_absolute_url())

@@ -13,6 +13,7 @@ from articles.tests.conftest import build_article
 from discussions import services
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
+from posting import actions
 from tests.browser.plugin import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,7 +50,7 @@ def test_posting_refusals_replies_and_reactions_work_under_the_policy(live_serve
     article = build_article("Harbour talks resume")
     thread = services.thread_for_article(article)
     bob = make_user("bob")
-    services.post_comment(bob, thread, "Bob's point")
+    actions.post_comment(bob, thread, "Bob's point")
     context = signed_in(browser, live_server, make_user("carol"))
     page = context.new_page()
     try:
@@ -82,7 +83,7 @@ def test_posting_refusals_replies_and_reactions_work_under_the_policy(live_serve
 def test_moderators_and_editors_pages_run_under_the_policy(live_server, browser):
     article = build_article("Harbour talks resume")
     thread = services.thread_for_article(article)
-    services.post_comment(make_user("newbie", trusted=False), thread, "A first comment, held")
+    actions.post_comment(make_user("newbie", trusted=False), thread, "A first comment, held")
     for user, paths in [
         (make_user("mod", role=MODERATORS), ["/moderation/queue/pending/", "/moderation/dashboard/"]),
         (

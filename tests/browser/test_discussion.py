@@ -11,6 +11,7 @@ from articles.tests.conftest import build_article
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation.trust import set_trusted
+from posting import actions
 from tests.browser.plugin import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -136,7 +137,7 @@ def test_the_reply_box_works_from_the_keyboard_and_cancels(live_server, page):
     article = build_article("Harbour talks resume")
     from discussions import services
 
-    services.post_comment(make_user("bob"), services.thread_for_article(article), "A point to answer.")
+    actions.post_comment(make_user("bob"), services.thread_for_article(article), "A point to answer.")
     make_user("erin")
     base = live_server.url
     log_in(page, base, "erin")
@@ -155,7 +156,7 @@ def test_an_anonymous_reader_is_asked_to_log_in_to_react(live_server, page):
     article = build_article("Harbour talks resume")
     from discussions import services
 
-    services.post_comment(make_user("bob"), services.thread_for_article(article), "A point.")
+    actions.post_comment(make_user("bob"), services.thread_for_article(article), "A point.")
     page.goto(live_server.url + article.get_absolute_url())
     assert page.locator(".reaction__button").count() == 0
     page.get_by_role("link", name="Log in to react").click()

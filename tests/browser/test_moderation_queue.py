@@ -13,6 +13,7 @@ from discussions.tests.conftest import make_user
 from moderation import audit
 from moderation.models import AuditEntry, ModerationRule, Report
 from notifications.models import Notification
+from posting import actions
 from tests.browser.plugin import screenshot
 from tests.browser.test_discussion import log_in
 
@@ -30,7 +31,7 @@ def test_moderator_clears_the_pending_queue_with_the_keyboard(asgi_server, page)
     thread = services.thread_for_article(build_article("Harbour talks resume"))
     moderator = make_user("mod", role=MODERATORS)
     first, second, third = (
-        services.post_comment(make_user(name, trusted=False), thread, text)
+        actions.post_comment(make_user(name, trusted=False), thread, text)
         for name, text in (
             ("newcomer1", "First time here: the harbour deal looks fair."),
             ("newcomer2", "Only a 1d10t would believe this report."),
@@ -88,7 +89,7 @@ def test_moderator_clears_the_pending_queue_with_the_keyboard(asgi_server, page)
 
     # Live: a comment held while the page is open is announced, not inserted, at once: the event
     # stream makes the page look well before its next 15-second poll.
-    services.post_comment(make_user("newcomer4", trusted=False), thread, "Late to the discussion.")
+    actions.post_comment(make_user("newcomer4", trusted=False), thread, "Late to the discussion.")
     news = page.get_by_role("link", name="1 new item — show")
     news.wait_for(timeout=10_000)
     expect(page.locator(PENDING_COUNT)).to_have_text(

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.tests.conftest import make_user
+from posting import actions
 from tests.browser.plugin import screenshot
 from tests.browser.test_discussion import log_in
 
@@ -20,7 +21,7 @@ def test_the_bell_updates_live_and_leads_to_the_notification(asgi_server, browse
     alice = make_user("alice", display_name="Alice Martin")
     bob = make_user("bob", display_name="Bob Stone")
     thread = services.thread_for_article(article)
-    root = services.post_comment(alice, thread, "The harbour deal looks fragile to me.")
+    root = actions.post_comment(alice, thread, "The harbour deal looks fragile to me.")
     base = asgi_server.url  # the server that holds live streams
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
@@ -34,7 +35,7 @@ def test_the_bell_updates_live_and_leads_to_the_notification(asgi_server, browse
             and not page.locator("[data-bell-count]").is_visible()
         )
 
-        services.post_comment(bob, thread, "It held last winter, though.", parent=root)  # Bob, elsewhere
+        actions.post_comment(bob, thread, "It held last winter, though.", parent=root)  # Bob, elsewhere
         expect(page.locator("[data-bell-count]")).to_have_text("1", timeout=15000)
         assert page.locator("[data-bell-count]").is_visible()
         assert (
@@ -60,7 +61,7 @@ def test_a_muted_readers_comments_fold_away(live_server, browser):
     alice = make_user("alice")
     bob = make_user("bob", display_name="Bob Stone")
     thread = services.thread_for_article(article)
-    services.post_comment(bob, thread, "Something alice would rather not read.")
+    actions.post_comment(bob, thread, "Something alice would rather not read.")
     base = live_server.url
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()

@@ -13,7 +13,7 @@ The content lives in articles/demo/newsroom.json and the figures in
 articles/static/articles/demo/. All of it is invented for this project.
 
 Then, unless `--newsroom-only`, the apps built on articles add theirs through the `demo_loaded`
-signal (moderation.demo: readers, a moderator, an editor and their discussions).  With
+signal (posting.demo: readers, a moderator, an editor and their discussions).  With
 AGORA_ENV=production the command refuses to run unless `--force`.
 """
 
@@ -200,7 +200,7 @@ class Command(BaseCommand):
         self.stdout.write(result.summary())
         if options["newsroom_only"]:
             return
-        # The rest of the demo (moderation.demo: the readers and their discussions), from other apps.
+        # The rest of the demo (posting.demo: the readers and their discussions), from other apps.
         for _receiver, said in demo_loaded.send(sender=self.__class__):
             if said:
                 self.stdout.write(said)

@@ -30,7 +30,9 @@ from discussions import commenting, services
 from discussions.models import Comment, CommentingPolicy
 from moderation import review
 from moderation import services as moderation
+from moderation.commenting import set_commenting_status
 from moderation.models import Report
+from posting import actions
 
 SUSPENSION_NOTICE = (
     "Our goal is to create a safe and engaging place for users to connect over interests and passions. "
@@ -233,7 +235,7 @@ def _ensure_person(person: Person, groups: dict[str, Group], created: dict[str, 
 def _post(post: Post, community: Community, thread, posted: dict[str, Comment], now: datetime) -> Comment:
     author, moderator = community.people[post.author], community.people["moderator"]
     parent = posted[post.reply_to] if post.reply_to else None
-    comment = services.post_comment(author, thread, post.body, parent=parent, client_key=f"demo-{post.key}")
+    comment = actions.post_comment(author, thread, post.body, parent=parent, client_key=f"demo-{post.key}")
     if getattr(comment, "replayed", False):
         return comment
     community.posted += 1
@@ -265,7 +267,7 @@ def _report(comments: dict[str, Comment], community: Community) -> None:
 def _suspend(article: Article, editor: User) -> None:
     policy = commenting.policy_for(article)
     if policy is None or policy.status != CommentingPolicy.Status.SUSPENDED:
-        commenting.set_commenting_status(
+        set_commenting_status(
             editor, article, CommentingPolicy.Status.SUSPENDED, notice=SUSPENSION_NOTICE, reason="demo"
         )
 
@@ -290,7 +292,7 @@ def load_community(now: datetime | None = None) -> Community:
             _react(post, comments[post.key], community)
     pick = comments[PICK[1]]
     if not pick.is_featured:
-        services.set_featured(community.people["editor"], pick, featured=True)
+        moderation.set_featured(community.people["editor"], pick, featured=True)
     _report(comments, community)
     _suspend(articles[SUSPENDED], community.people["editor"])
     community.comments = len(comments)
