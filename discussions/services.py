@@ -19,10 +19,7 @@ from discussions import events, notices
 from discussions.commenting import CommentingState, effective_status
 from discussions.errors import CommentError
 from discussions.formatting import mentioned_usernames, render_comment
-from discussions.lifecycle import set_status
 from discussions.models import Comment, Reaction, Thread
-
-__all__ = ["CommentError", "CommentingState", "set_status"]  # here for callers that knew them here
 
 User = get_user_model()
 PUBLISHED = Comment.Status.PUBLISHED

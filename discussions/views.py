@@ -15,6 +15,7 @@ from accounts.selectors import muted_ids
 from agora.ratelimit import client_ip
 from agora.requests import HtmxRequest
 from discussions import pages, selectors, services
+from discussions.errors import CommentError
 from discussions.events import thread_channel
 from discussions.forms import CommentForm
 from discussions.live import event_stream
@@ -172,7 +173,7 @@ def submit_comment(
             )
         except NudgeRequired as nudged:  # nothing posted: the form again, with the warning
             form, nudge, status = nudged_form(request, nudged), nudged, 200
-        except services.CommentError as error:
+        except CommentError as error:
             form.add_error("body", error.message)
             status = error.status
         else:
@@ -273,7 +274,7 @@ def submit_edit(
         )
     except NudgeRequired as nudged:  # nothing saved: the new wording again, with the warning
         return nudged_form(request, nudged), nudged, 200
-    except services.CommentError as error:
+    except CommentError as error:
         form.add_error("body", error.message)
         return form, None, error.status
     return None, None, 200
@@ -311,7 +312,7 @@ def react(request: HtmxRequest, comment_id: int) -> HttpResponse:
             services.unreact(request.user, comment)
         else:
             services.react(request.user, comment)
-    except services.CommentError as error:
+    except CommentError as error:
         if not request.htmx:
             messages.error(request, error.message)
             return redirect(comment_url(comment))
@@ -331,7 +332,7 @@ def feature(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = public_comment(comment_id)
     try:
         moderation.set_featured(request.user, comment, featured=not request.POST.get("undo"))
-    except services.CommentError as error:
+    except CommentError as error:
         raise PermissionDenied(error.message) from None
     return redirect(comment_url(comment))
 

@@ -27,6 +27,7 @@ from accounts.models import User
 from accounts.roles import COMMENTERS, EDITORS, MODERATORS, ensure_roles
 from articles.models import Article
 from discussions import commenting, services
+from discussions.errors import CommentError
 from discussions.models import Comment, CommentingPolicy
 from moderation import review
 from moderation import services as moderation
@@ -250,7 +251,7 @@ def _react(post: Post, comment: Comment, community: Community) -> None:
     for username in post.respected_by:
         try:
             services.react(community.people[username], comment)
-        except services.CommentError as refusal:
+        except CommentError as refusal:
             if refusal.code != "already_reacted":
                 raise
 
@@ -259,7 +260,7 @@ def _report(comments: dict[str, Comment], community: Community) -> None:
     key, reporter, reason, note = REPORT
     try:
         moderation.report(community.people[reporter], comments[key], reason, note)
-    except services.CommentError as refusal:
+    except CommentError as refusal:
         if refusal.code != "already_reported":
             raise
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.identity import email_fingerprint, normalise_email
 from accounts.roles import MODERATORS
 from accounts.tests.conftest import PASSWORD
-from discussions import services
+from discussions.errors import CommentError
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
@@ -44,7 +44,7 @@ def erase_and_sign_up_again(client, user, email=None):
 def test_a_banned_reader_who_erases_and_signs_up_again_is_still_banned(client, alice, mod, thread):
     moderation.ban(mod, alice, "Repeated insults.")
     again = erase_and_sign_up_again(client, alice)
-    with pytest.raises(services.CommentError) as refused:
+    with pytest.raises(CommentError) as refused:
         actions.post_comment(again, thread, "I am back.")
     assert refused.value.code == "banned" and "Repeated insults." in refused.value.message
     assert Comment.objects.filter(author=again).count() == 0

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from discussions import services
+from discussions.lifecycle import set_status
 from discussions.models import Comment
 from posting import actions
 
@@ -27,7 +28,7 @@ def test_download_holds_all_of_your_data(client, alice, bob, carol, thread):
     root = actions.post_comment(alice, thread, "First thoughts, @bob?")
     actions.edit_comment(alice, root, "Second thoughts, @bob?")
     held = actions.post_comment(alice, thread, "Needs review")
-    services.set_status(held, Comment.Status.HELD)
+    set_status(held, Comment.Status.HELD)
     reply = actions.post_comment(bob, thread, "A reply by bob", root)
     services.react(alice, reply)
     services.react(bob, root)

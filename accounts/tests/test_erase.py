@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from accounts import throttle
 from accounts.tests.conftest import PASSWORD
 from discussions import services
+from discussions.lifecycle import set_status
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
 from discussions.tests.conftest import make_user
 from moderation import services as featuring
@@ -49,7 +50,7 @@ def discussion(alice, bob, carol, thread):
         carol, thread, "Carol replies under Alice's answer, @alice", alice_reply
     )
     held = actions.post_comment(alice, thread, "Alice's comment waiting for review")
-    services.set_status(held, Comment.Status.HELD)
+    set_status(held, Comment.Status.HELD)
     own_deleted = actions.post_comment(alice, thread, "Alice deleted this herself")
     actions.delete_own_comment(alice, own_deleted)
     bob_root = actions.post_comment(bob, thread, "Bob's separate point")

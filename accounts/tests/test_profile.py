@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from discussions.lifecycle import set_status
 from discussions.tests.conftest import make_user
 from moderation import services as featuring
 from posting import actions
@@ -123,7 +124,7 @@ def test_a_profile_lists_published_comments_newest_first_in_keyset_pages(client,
     posted = _comments(thread, bob, selectors.PROFILE_PAGE_SIZE + 5)
     ModerationRule.objects.create(phrase="secret", kind=ModerationRule.Kind.SUSPECT)
     held = actions.post_comment(bob, thread, "A secret held for review")
-    services.set_status(posted[0], Comment.Status.REMOVED)
+    set_status(posted[0], Comment.Status.REMOVED)
     services.react(alice, posted[-1])
     featuring.set_featured(make_user("eddie", role="Editors", is_staff=True), posted[-1], True)
     html = client.get("/accounts/people/bob/").text

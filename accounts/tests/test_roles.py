@@ -6,7 +6,7 @@ from django.core.management.sql import emit_post_migrate_signal
 
 from accounts import roles
 from articles.signals import EDITORS_GROUP, ensure_editors_group
-from discussions.services import CommentError
+from discussions.errors import CommentError
 from discussions.tests.conftest import make_user
 from moderation import services as featuring
 from posting import actions

@@ -9,6 +9,7 @@ from api.tests.conftest import API, closed_article, error_of, token_client
 from articles.models import Article
 from articles.tests.conftest import build_article
 from discussions import selectors, services
+from discussions.lifecycle import set_status
 from discussions.models import Comment, Thread
 from discussions.tests.conftest import bulk_thread, make_user
 from posting import actions
@@ -271,13 +272,13 @@ def test_one_comment_and_its_visibility(anon, alice, bob, thread):
     assert body["id"] == comment.pk and body["body_html"] == "<p>Hello</p>" and body["is_own"] is False
 
     held = actions.post_comment(alice, thread, "Waiting for a moderator")
-    services.set_status(held, Comment.Status.HELD)
+    set_status(held, Comment.Status.HELD)
     assert anon.get(f"{API}/comments/{held.pk}").status_code == 404
     assert token_client(bob).get(f"{API}/comments/{held.pk}").status_code == 404
     own = token_client(alice).get(f"{API}/comments/{held.pk}").json()
     assert own["status"] == "held" and own["body"] == "Waiting for a moderator"
 
-    services.set_status(comment, Comment.Status.REMOVED)
+    set_status(comment, Comment.Status.REMOVED)
     removed = anon.get(f"{API}/comments/{comment.pk}").json()
     assert removed["status"] == "removed" and removed["body_html"] == "" and removed["author"] is None
 

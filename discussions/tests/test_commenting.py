@@ -12,8 +12,8 @@ from articles.models import Article, Section
 from articles.tests.conftest import build_article
 from discussions import commenting, services
 from discussions.commenting import effective_status, slow_mode_wait
+from discussions.errors import CommentError
 from discussions.models import Comment, CommentingPolicy, Thread
-from discussions.services import CommentError
 from discussions.tests.conftest import make_user
 from moderation.commenting import set_commenting_status
 from moderation.models import AuditEntry

@@ -5,7 +5,7 @@ import pytest
 
 from accounts.roles import EDITORS
 from api.tests.conftest import API, token_client
-from discussions import services
+from discussions.errors import CommentError
 from discussions.models import Comment, CommentingPolicy, CommentRevision
 from discussions.tests.conftest import make_user
 from moderation.commenting import set_commenting_status
@@ -21,7 +21,7 @@ def test_authors_cannot_edit_comments_once_the_thread_is_closed_or_suspended(cli
     editor = make_user("eddie", role=EDITORS, is_staff=True)
     set_commenting_status(editor, thread.article, status, notice="Closed for the night.")
 
-    with pytest.raises(services.CommentError) as refused:
+    with pytest.raises(CommentError) as refused:
         actions.edit_comment(alice, Comment.objects.get(pk=comment.pk), "After the close")
     assert refused.value.code == "closed" and refused.value.status == 403
     assert "Closed for the night." in refused.value.message
@@ -53,7 +53,7 @@ def test_the_same_client_key_and_words_replay_the_first_comment(alice, thread):
 
 def test_a_client_key_reused_for_other_words_is_a_conflict(client, alice, thread):
     actions.post_comment(alice, thread, "Hello", client_key="k1")
-    with pytest.raises(services.CommentError) as refused:
+    with pytest.raises(CommentError) as refused:
         actions.post_comment(alice, thread, "Something else", client_key="k1")
     assert refused.value.code == "client_key_reused" and refused.value.status == 409
 
@@ -73,6 +73,6 @@ def test_a_client_key_reused_for_other_words_is_a_conflict(client, alice, thread
 
 def test_a_client_key_reused_in_another_thread_or_as_a_reply_is_a_conflict(alice, thread, article):
     first = actions.post_comment(alice, thread, "Hello", client_key="k1")
-    with pytest.raises(services.CommentError):
+    with pytest.raises(CommentError):
         actions.post_comment(alice, thread, "Hello", parent=first, client_key="k1")
     assert Comment.objects.count() == 1

@@ -9,8 +9,9 @@ from django.test import override_settings
 from articles.models import Article
 from articles.tests.conftest import build_article
 from discussions import services
+from discussions.errors import CommentError
+from discussions.lifecycle import set_status
 from discussions.models import Comment, CommentRevision, Mention, Reaction, Thread
-from discussions.services import CommentError
 from moderation import services as featuring
 from moderation.models import AuditEntry
 from posting import actions
@@ -185,7 +186,7 @@ def test_featuring_needs_the_permission(alice, bob, thread):
 def test_status_changes_keep_counts_right(alice, bob, thread):
     root = actions.post_comment(alice, thread, "Root")
     reply = actions.post_comment(bob, thread, "Reply", root)
-    services.set_status(reply, Comment.Status.HELD)
+    set_status(reply, Comment.Status.HELD)
     assert count(thread) == 1 and Comment.objects.get(pk=root.pk).reply_count == 0
-    services.set_status(reply, Comment.Status.PUBLISHED)
+    set_status(reply, Comment.Status.PUBLISHED)
     assert count(thread) == 2 and Comment.objects.get(pk=root.pk).reply_count == 1

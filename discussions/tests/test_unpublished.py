@@ -13,6 +13,7 @@ from django.utils import timezone
 from api.tests.conftest import API, token_client
 from articles.models import Article
 from discussions import services
+from discussions.errors import CommentError
 from discussions.models import Comment, Reaction, Thread
 from discussions.tests.conftest import make_user
 from posting import actions
@@ -106,12 +107,12 @@ def test_the_services_refuse_too(hidden, alice):
     thread, root, _ = hidden
     carol = make_user("carol")
     before = snapshot()
-    with pytest.raises(services.CommentError) as refused:
+    with pytest.raises(CommentError) as refused:
         actions.post_comment(carol, thread, "Through the service")
     assert refused.value.status == 404
-    with pytest.raises(services.CommentError):
+    with pytest.raises(CommentError):
         services.react(carol, root)
-    with pytest.raises(services.CommentError):
+    with pytest.raises(CommentError):
         actions.edit_comment(alice, root, "Changed")
     assert snapshot() == before
 

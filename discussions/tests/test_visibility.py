@@ -8,7 +8,7 @@ a comment readers may not see appear nowhere.
 
 import pytest
 
-from discussions import services
+from discussions.lifecycle import set_status
 from discussions.models import Comment
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
@@ -156,7 +156,7 @@ def test_a_held_reply_in_the_middle_keeps_the_published_reply_under_it(
 def test_a_held_reply_without_published_replies_is_not_shown_at_all(client, article, thread, maria, tomas):
     root = actions.post_comment(maria, thread, "First.")
     held = actions.post_comment(tomas, thread, "Quiet reply.", parent=root)
-    services.set_status(held, Comment.Status.HELD)
+    set_status(held, Comment.Status.HELD)
     page = client.get(article.get_absolute_url()).content.decode()
     assert "awaiting review" not in page and "Quiet reply." not in page
 

@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from discussions import services
+from discussions.errors import CommentError
+from discussions.lifecycle import set_status
 from discussions.models import Comment
-from discussions.services import CommentError
 from moderation import services as moderation
 from moderation import trust
 from moderation.models import AuditEntry, Ban, ModerationDecision, UserTrust
@@ -91,7 +91,7 @@ def test_trust_grows_with_approvals_and_drops_with_rejections(moderator, newcome
 def test_approving_a_comment_twice_does_not_count_trust_twice(moderator, bob, root, settings):
     settings.MODERATION_REPORTS_TO_HOLD = 1
     before = UserTrust.objects.get(user=bob).score
-    services.set_status(root, Comment.Status.HELD)
+    set_status(root, Comment.Status.HELD)
     moderation.approve(moderator, root)
     assert UserTrust.objects.get(user=bob).score == before  # already credited when published
 

@@ -19,8 +19,8 @@ from accounts.roles import EDITORS, MODERATORS
 from articles.tests.conftest import build_article
 from discussions import services
 from discussions.commenting import effective_status
+from discussions.errors import CommentError
 from discussions.models import Comment, CommentingPolicy, Thread
-from discussions.services import CommentError
 from discussions.tests.conftest import make_user
 from moderation import heat
 from moderation import services as moderation

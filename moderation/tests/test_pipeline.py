@@ -6,8 +6,8 @@ import pytest
 
 from articles.tests.conftest import build_article
 from discussions import services
+from discussions.errors import CommentError
 from discussions.models import Comment
-from discussions.services import CommentError
 from moderation import context, pipeline
 from moderation.models import ModerationDecision, ModerationRule, UserTrust
 from moderation.tests.conftest import counts, published_in

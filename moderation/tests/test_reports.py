@@ -2,9 +2,9 @@
 
 import pytest
 
-from discussions import services
+from discussions.errors import CommentError
+from discussions.lifecycle import set_status
 from discussions.models import Comment
-from discussions.services import CommentError
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
 from moderation.models import AuditEntry, ModerationDecision, Report
@@ -74,7 +74,7 @@ def test_reports_need_a_published_comment_of_someone_else(comment, bob, alice, t
     assert own.value.code == "own_comment"
     with pytest.raises(CommentError):
         moderation.report(alice, comment, "not-a-reason")
-    services.set_status(comment, Comment.Status.HELD)
+    set_status(comment, Comment.Status.HELD)
     with pytest.raises(CommentError) as gone:
         moderation.report(alice, comment, "abuse")
     assert gone.value.code == "gone"
@@ -144,6 +144,6 @@ def test_the_form_says_what_is_missing(client, comment, alice):
 
 
 def test_held_comments_cannot_be_reported(client, comment, alice):
-    services.set_status(comment, Comment.Status.HELD)
+    set_status(comment, Comment.Status.HELD)
     client.force_login(alice)
     assert client.get(f"/moderation/comments/{comment.pk}/report/").status_code == 404

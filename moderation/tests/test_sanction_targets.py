@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.roles import ADMINS, EDITORS, MODERATORS
-from discussions.services import CommentError
+from discussions.errors import CommentError
 from discussions.tests.conftest import make_user
 from moderation import services as moderation
 from moderation.models import AuditEntry, Ban
