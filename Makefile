@@ -38,11 +38,21 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: the benchmarks in bench/ (real server, real load on loopback; with REDIS_URL set, discussions.py
-## runs Agora on that Redis as in production)
+## bench: every benchmark in bench/ (real servers, real load on loopback; bench/README.md says what each
+## measures), one after the other; about an hour on 2 cores.  With REDIS_URL set, discussions.py runs
+## Agora on that Redis as in production.  One of them: `make bench BENCH=notifications`.
+BENCHES ?= pages discussions streams storm topics interests notifications moderation_model
+BENCH ?= $(BENCHES)
 bench: install
-	$(BIN)/python bench/pages.py
-	$(BIN)/python bench/discussions.py --profile $(if $(REDIS_URL),--redis $(REDIS_URL))
+	@failed=""; for name in $(BENCH); do \
+		echo "== bench/$$name.py"; \
+		if [ "$$name" = discussions ]; then \
+			$(BIN)/python bench/discussions.py --profile $(if $(REDIS_URL),--redis $(REDIS_URL)) || failed="$$failed $$name"; \
+		else \
+			$(BIN)/python bench/$$name.py || failed="$$failed $$name"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make bench: these did not finish:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

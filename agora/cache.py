@@ -1,10 +1,13 @@
 """Cache backends: the embedded one (settings.EMBEDDED_CACHE, without REDIS_URL) and Redis."""
 
 import logging
+import math
 import time
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, TypeVar
 
+import diskcache
 import redis
 from diskcache import DjangoCache
 from django.core.cache.backends import redis as django_redis
@@ -23,8 +26,40 @@ class EmbeddedCache(DjangoCache):
     ones after a fork, so keeping them open is safe for threaded and forking servers alike.
     """
 
+    def __init__(self, directory: str, params: dict) -> None:
+        super().__init__(directory, params)
+        self._timeout = float(params.get("DATABASE_TIMEOUT", 0.010))  # diskcache's own default
+
     def close(self, **kwargs: object) -> None:
         """Keep the connections (see the class docstring)."""
+
+    @cached_property
+    def _windows(self) -> diskcache.Cache:
+        """Rate-limit windows, in one SQLite file of their own (not spread over the shards), so that
+        counting a hit is one transaction: read the count and the window's end, write the count."""
+        return self._cache.cache("ratelimit-windows", timeout=self._timeout)
+
+    def count_hit(self, key: str, period: int) -> tuple[int, int]:
+        """As RedisCache.count_hit: count one hit in the window `key` opened by its first hit, exactly,
+        across every process of the machine; (hits so far, seconds left).  CacheUnavailable when the
+        file stays locked past DATABASE_TIMEOUT (ratelimit then counts in this process)."""
+        name, windows = self.make_and_validate_key(key), self._windows
+        try:
+            with windows.transact():
+                now = time.time()
+                count, ends = windows.get(name, default=0, expire_time=True)
+                if not count or ends is None:
+                    count, ends = 0, now + period
+                windows.set(name, count + 1, expire=ends - now)
+        except diskcache.Timeout as error:
+            raise CacheUnavailable(f"rate-limit windows locked: {error}") from error
+        return count + 1, max(1, math.ceil(ends - now))
+
+    def peek_hits(self, key: str) -> tuple[int, int]:
+        """As RedisCache.peek_hits: the hits counted so far in the window `key` (0 when none is open),
+        and its seconds left."""
+        count, ends = self._windows.get(self.make_and_validate_key(key), default=0, expire_time=True)
+        return int(count or 0), max(1, math.ceil(ends - time.time())) if ends else 1
 
 
 class _ReusedClients(django_redis.RedisCacheClient):

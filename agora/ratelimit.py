@@ -76,7 +76,7 @@ _local_windows = LocalWindows()
 def hit(scope: str, key: str, limit: int, period: int) -> Verdict:
     """Count one hit for `key` in `scope`; refuse once more than `limit` fall in the current window."""
     base = f"ratelimit:{scope}:{key}"
-    count_hit = getattr(cache, "count_hit", None)  # agora.cache.RedisCache: one round trip
+    count_hit = getattr(cache, "count_hit", None)  # agora.cache's backends: one round trip
     if count_hit is not None:
         try:
             count, seconds_left = count_hit(base, period)
@@ -102,7 +102,7 @@ def peek(scope: str, key: str, limit: int, period: int) -> Verdict:
     `hit` once it is done.
     """
     base = f"ratelimit:{scope}:{key}"
-    peek_hits = getattr(cache, "peek_hits", None)  # agora.cache.RedisCache
+    peek_hits = getattr(cache, "peek_hits", None)  # agora.cache's backends
     if peek_hits is not None:
         try:
             count, seconds_left = peek_hits(base)

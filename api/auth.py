@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from agora.prepared import Prepared
 from agora.ratelimit import client_ip, hit
 from agora.requests import ApiRequest
 from api.errors import ApiError, rate_limited
@@ -24,6 +25,10 @@ from api.models import ApiToken, hash_key
 
 PERIOD = 60  # seconds; API_RATE_LIMITS are per minute
 _TOO_MANY = "Too many failed token attempts from this address."
+# Every API write looks its token up: compiled once (agora.prepared).
+_token_with_user = Prepared(
+    lambda key_hash: ApiToken.objects.select_related("user").filter(key_hash=key_hash)[:1], str
+)
 
 
 def _limit(name: str) -> int:
@@ -51,7 +56,7 @@ def token_user(request: HttpRequest):
     key = key.strip()
     token = None
     if scheme.lower() == "bearer" and key:
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+        token = _token_with_user.first(hash_key(key))
     if token is None:
         problem = "The bearer token is not valid (send 'Authorization: Bearer <token>')."
     elif not token.is_active:

@@ -12,6 +12,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from ninja import Query, Router, Status
 
+from agora.prepared import Prepared
 from agora.ratelimit import client_ip
 from agora.requests import ApiRequest
 from api import serializers
@@ -56,9 +57,13 @@ def visible_threads():
     return Thread.objects.filter(Q(article__isnull=True) | Q(article__in=Article.objects.published()))
 
 
+# Every post looks its thread up: compiled once (agora.prepared).
+_thread_with_article = Prepared(lambda pk: Thread.objects.select_related("article").filter(pk=pk)[:1], int)
+
+
 def thread_by_id(thread_id: int) -> Thread:
     """The thread, if readers may see it: an embedded story's, or a published article's."""
-    found = Thread.objects.select_related("article").filter(pk=thread_id).first()
+    found = _thread_with_article.first(thread_id)
     if found is None or (found.article is not None and not found.article.is_published):
         raise ApiError(404, "thread_not_found", f"There is no thread {thread_id}.")
     return found

@@ -26,11 +26,12 @@ provider        a webhook or Perspective, if set (provider.py)   its answer; fai
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import formats, timezone
 
 from agora import ratelimit
+from agora.prepared import Prepared
 from discussions.errors import CommentError
 from discussions.lifecycle import set_status
 from discussions.models import Comment
@@ -178,16 +179,27 @@ def _links_step(text: str, level: str) -> dict:
     return step("links", "pass", links=links)
 
 
+# The same text posted recently (by anyone), apart from the comment being edited; run on every post,
+# so compiled once (agora.prepared).
+_earlier_posts = Prepared(
+    lambda text_hash, since, edited_id: (
+        ModerationDecision.objects.filter(
+            text_hash=text_hash, created_at__gte=since, trigger__in=[Trigger.POST, Trigger.EDIT]
+        )
+        .exclude(comment_id=edited_id)
+        .values_list("author_id", "comment_id")[:500]
+    ),
+    str,
+    datetime,
+    int,
+)
+
+
 def _repeats_step(author, normalised: str, text_hash: str, comment: Comment | None) -> dict:
     if len(normalised) < int(conf.get("MODERATION_SPAM_MIN_CHARS")):
         return step("repeats", "skipped", "too short to compare")
     since = timezone.now() - timedelta(seconds=int(conf.get("MODERATION_SPAM_WINDOW_SECONDS")))
-    earlier = ModerationDecision.objects.filter(
-        text_hash=text_hash, created_at__gte=since, trigger__in=[Trigger.POST, Trigger.EDIT]
-    )
-    if comment is not None:
-        earlier = earlier.exclude(comment_id=comment.pk)
-    rows = set(earlier.values_list("author_id", "comment_id")[:500])
+    rows = set(_earlier_posts.all(text_hash, since, comment.pk if comment is not None else 0))
     own = len({c for a, c in rows if a == author.pk})
     others = len({a for a, _ in rows if a is not None and a != author.pk})
     if own >= 2:

@@ -100,3 +100,39 @@ def test_local_copies_of_pages_expire_with_the_shared_entry_and_stay_within_thei
     assert copies.get("j") == (b"x" * 100, "text/html")
     copies.put("huge", b"x" * 500, "text/html", expires=time.time() + 60)
     assert copies.get("huge") is None  # over an eighth of the budget: never copied
+
+
+def _counted_in_a_process(location, count: int, results) -> None:
+    from agora.cache import EmbeddedCache
+
+    shared = EmbeddedCache(str(location), _embedded(location)["default"])
+    for _ in range(count):
+        results.put(shared.count_hit("window", 60)[0])
+
+
+def test_processes_count_hits_in_one_window_exactly(embedded_cache):
+    """The embedded backend counts a rate-limit hit in one transaction (agora.cache.EmbeddedCache.count_hit):
+    gunicorn workers hitting one window at once get every count from 1 to N exactly once."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_counted_in_a_process, args=(embedded_cache, 50, results)) for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    seen = sorted(results.get(timeout=60) for _ in range(200))
+    for worker in workers:
+        worker.join(timeout=60)
+    assert seen == list(range(1, 201))
+
+
+def test_a_window_opens_at_its_first_hit_and_ends_after_its_period(embedded_cache):
+    from django.core.cache import cache
+
+    assert cache.peek_hits("fresh") == (0, 1)
+    assert cache.count_hit("fresh", 2) == (1, 2)
+    assert cache.count_hit("fresh", 2) == (2, 2)
+    assert cache.peek_hits("fresh")[0] == 2
+    time.sleep(2.1)
+    assert cache.peek_hits("fresh")[0] == 0
+    assert cache.count_hit("fresh", 2) == (1, 2)
