@@ -3,6 +3,11 @@ site layer, against alt-profanity-check and the first stage alone, measured in t
 The shipped model runs the second stage (MiniLM) on the texts in its uncertain band: the share of the
 texts that went there is printed.
 
+A second table times one comment both ways in the same run: the batch path on a list of one text
+(``predict_proba([text])``, what every comment paid before) and the single-text path the site now takes
+(``predict_one``, no sparse matrices), each comment through both in turn (the order alternating) so
+that changes in the machine's load hit both alike.
+
     .venv/bin/python bench/moderation_model.py [--data FILE.csv.gz] [--samples 2000]
 
 Texts: the file's ``text`` column (default: the UCC Globe and Mail news comments in
@@ -14,6 +19,8 @@ import argparse
 import os
 import platform
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -26,7 +33,12 @@ django.setup()
 import numpy as np  # noqa: E402
 
 from moderation.classifier import DEFAULT_ARTIFACT, LinearPart, SiteLayer, ToxicityModel, get_model  # noqa: E402
-from moderation.evaluation import load_baseline, measure_speed  # noqa: E402
+from moderation.evaluation import (  # noqa: E402
+    latency_percentiles,
+    latency_sample,
+    load_baseline,
+    measure_speed,
+)
 from moderation.normalize import normalize  # noqa: E402
 from moderation.training.data import read_civil_samples, read_rows  # noqa: E402
 
@@ -50,6 +62,26 @@ def site_layer() -> SiteLayer:
 def first_logits(model, texts: list[str]) -> dict[str, np.ndarray]:
     matrix = model.features([normalize(text) for text in texts])
     return model.head_logits(model.component_scores(texts, matrix))
+
+
+def paired_latencies(
+    paths: tuple[Callable[[str], object], Callable[[str], object]], texts: list[str], samples: int
+) -> list[dict]:
+    """p50/p99 of each of two ways to score one comment, timed on the same comments, alternately."""
+    from threadpoolctl import threadpool_limits
+
+    chosen = latency_sample(texts, samples)
+    latencies: tuple[list[float], list[float]] = ([], [])
+    with threadpool_limits(limits=1):
+        for text in chosen[:20]:
+            for path in paths:
+                path(text)  # warm-up
+        for i, text in enumerate(chosen):
+            for j in (0, 1) if i % 2 == 0 else (1, 0):
+                started = time.perf_counter()
+                paths[j](text)
+                latencies[j].append((time.perf_counter() - started) * 1000.0)
+    return [latency_percentiles(found) for found in latencies]
 
 
 def main() -> None:
@@ -85,6 +117,29 @@ def main() -> None:
     for name, single, batch in rows:
         figures = measure_speed(single, batch, texts, args.samples)
         print(f"{name:32s} {figures['p50_ms']:8.3f} {figures['p99_ms']:8.3f} {figures['per_second']:30.1f}")
+    print()
+    print(
+        "one comment: the batch path on one text (before) vs the single-text path (score_batch of one text)"
+    )
+    print(f"{'scorer':32s} {'batch p50':>10s} {'p99':>8s} {'single p50':>11s} {'p99':>8s} {'p50 ratio':>10s}")
+    paired = [
+        ("ours (both stages)", model, None),
+        ("ours + a site layer", model, layer),
+        ("ours, first stage only", first_only, None),
+    ]
+    for name, scorer, with_layer in paired:
+        before, after = paired_latencies(
+            (
+                lambda t, m=scorer, lay=with_layer: m.predict_proba([t], lay),
+                lambda t, m=scorer, lay=with_layer: m.predict_one(t, lay),
+            ),
+            texts,
+            args.samples,
+        )
+        print(
+            f"{name:32s} {before['p50_ms']:10.3f} {before['p99_ms']:8.3f} {after['p50_ms']:11.3f} "
+            f"{after['p99_ms']:8.3f} {before['p50_ms'] / after['p50_ms']:9.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ all-MiniLM-L6-v2 (``encoder.py``), and a small head on the embedding re-ranks th
 Comments outside every band, most of them, never reach the encoder. The threshold tables then come
 from the second-stage artifact (they describe the final scores).
 
+**One comment** (``score_batch`` of a single text: the posting path) takes ``predict_one``: the same
+features, weights and stages as the batch path (``predict_proba``), without building sparse matrices,
+whose per-call overhead is most of the time for one text. Training and evaluation use the batch path.
+
 Settings (all optional): ``MODERATION_MODEL_PATH`` (another artifact), ``MODERATION_STAGE2_PATH``
 (another second stage; ``""``: none), ``MODERATION_HOLD_THRESHOLD`` (a fixed toxicity threshold
 instead of the target's).
@@ -42,6 +46,7 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -182,6 +187,27 @@ class SiteLayer:
     bias: float
     residual: LinearPart
 
+    def residuals(self, matrix: sp.csr_matrix) -> np.ndarray:
+        """The residual of each row of hashed features."""
+        return np.asarray(matrix[:, self.residual.columns] @ self.residual.weights).ravel()
+
+    @cached_property
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """The residual's columns sorted without repeats, with their weights (a repeated column's
+        summed, as the product in ``residuals`` counts it once per repeat): for ``residual_one``."""
+        columns, inverse = np.unique(self.residual.columns, return_inverse=True)
+        weights = np.bincount(inverse, weights=self.residual.weights, minlength=len(columns))
+        return columns.astype(np.int64), weights.astype(np.float32)
+
+    def residual_one(self, columns: np.ndarray, values: np.ndarray) -> np.float32:
+        """The residual of one text's features (``Featurizer.transform_one``'s columns and values)."""
+        positions, hit = _matches(self._lookup[0], columns)
+        return np.float32(values[hit] @ self._lookup[1][positions[hit]])
+
+    def apply(self, base_logit: np.ndarray, residual: np.ndarray) -> np.ndarray:
+        """The site's toxicity logit."""
+        return self.scale * base_logit + residual + self.bias
+
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -200,6 +226,14 @@ class SiteLayer:
             return cls(float(arrays["scale"][0]), float(arrays["bias"][0]), residual)
 
 
+def _matches(columns: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each feature index: its position in the sorted ``columns`` (clamped), and whether it is there."""
+    if len(columns) == 0:
+        return np.zeros(len(indices), dtype=np.int64), np.zeros(len(indices), dtype=bool)
+    positions = np.minimum(np.searchsorted(columns, indices), len(columns) - 1)
+    return positions, columns[positions] == indices
+
+
 class _Compact:
     """Several linear parts as one weight matrix over the union of their columns (fast scoring)."""
 
@@ -215,13 +249,17 @@ class _Compact:
     def scores(self, matrix: sp.csr_matrix) -> np.ndarray:
         if len(self.columns) == 0 or matrix.nnz == 0:
             return np.tile(self.bias, (matrix.shape[0], 1))
-        positions = np.minimum(np.searchsorted(self.columns, matrix.indices), len(self.columns) - 1)
-        hit = self.columns[positions] == matrix.indices
+        positions, hit = _matches(self.columns, matrix.indices)
         compact = sp.csr_matrix(
             (np.where(hit, matrix.data, np.float32(0.0)), positions, matrix.indptr),
             shape=(matrix.shape[0], len(self.columns)),
         )
         return np.asarray(compact @ self.weights) + self.bias
+
+    def scores_one(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``scores`` of one row given as its columns and values: shape (len(names),)."""
+        positions, hit = _matches(self.columns, columns)
+        return values[hit] @ self.weights[positions[hit]] + self.bias
 
 
 def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
@@ -309,6 +347,16 @@ class ToxicityModel:
         found[VOCABULARY] = self.vocabulary.decision_function(raw_texts)
         return found
 
+    def component_scores_one(
+        self, raw_text: str, columns: np.ndarray, values: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """``component_scores`` of one text (arrays of one row), from ``Featurizer.transform_one``'s
+        columns and values of the normalised text."""
+        linear = self._linear.scores_one(columns, values)
+        found = {name: linear[j : j + 1] for j, name in enumerate(self._linear.names)}
+        found[VOCABULARY] = np.array([self.vocabulary.decision_function_one(raw_text)])
+        return found
+
     def head_logits(self, components: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The calibrated logit of each deciding head."""
         logits = {}
@@ -322,16 +370,38 @@ class ToxicityModel:
     ) -> dict[str, np.ndarray]:
         """The final calibrated logit of each deciding head: the first stage's, re-ranked by the second
         stage inside its uncertain band (only the texts in a band are encoded)."""
-        logits = self.head_logits(components or self.component_scores(raw_texts, matrix))
+        return self._reranked(raw_texts, components or self.component_scores(raw_texts, matrix))
+
+    def _reranked(self, raw_texts: Sequence[str], components: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        logits = self.head_logits(components)
         return logits if self.stage2 is None else self.stage2.rerank(raw_texts, logits)
 
     def predict_proba(self, texts: Sequence[str], layer: SiteLayer | None = None) -> np.ndarray:
-        """Probabilities, shape (n, len(HEADS)), for raw (not yet normalised) texts."""
+        """Probabilities, shape (n, len(HEADS)), for raw (not yet normalised) texts: the batch path."""
         matrix = self.features([normalize(text) for text in texts])
         components = self.component_scores(texts, matrix)
-        logits = self.deciding_logits(texts, matrix, components)
-        if layer is not None:
-            logits["toxicity"] = apply_layer(layer, logits["toxicity"], matrix)
+        residual = None if layer is None else layer.residuals(matrix)
+        return self._probabilities(texts, components, layer, residual)
+
+    def predict_one(self, text: str, layer: SiteLayer | None = None) -> np.ndarray:
+        """``predict_proba([text], layer)[0]``, to float rounding, without scipy's and scikit-learn's
+        per-call overhead (the features as plain arrays: ``Featurizer.transform_one``)."""
+        columns, values = self.featurizer.transform_one(normalize(text))
+        components = self.component_scores_one(text, columns, values)
+        residual = None if layer is None else np.array([layer.residual_one(columns, values)])
+        return self._probabilities([text], components, layer, residual)[0]
+
+    def _probabilities(
+        self,
+        raw_texts: Sequence[str],
+        components: dict[str, np.ndarray],
+        layer: SiteLayer | None,
+        residual: np.ndarray | None,
+    ) -> np.ndarray:
+        """Both stages, then the site layer (``residual``: its residual per text) on toxicity."""
+        logits = self._reranked(raw_texts, components)
+        if layer is not None and residual is not None:
+            logits["toxicity"] = layer.apply(logits["toxicity"], residual)
         columns = [logits[h] if h in logits else components[h] for h in HEADS]
         return sigmoid(np.column_stack(columns))
 
@@ -339,12 +409,13 @@ class ToxicityModel:
         texts = [text if isinstance(text, str) else "" for text in texts]
         if not texts:
             return []
+        if len(texts) == 1:
+            return [ModerationScores(*self.predict_one(texts[0], layer).tolist())]
         return [ModerationScores(*row) for row in self.predict_proba(texts, layer).tolist()]
 
 
 def apply_layer(layer: SiteLayer, base_logit: np.ndarray, matrix: sp.csr_matrix) -> np.ndarray:
-    residual = np.asarray(matrix[:, layer.residual.columns] @ layer.residual.weights).ravel()
-    return layer.scale * base_logit + residual + layer.bias
+    return layer.apply(base_logit, layer.residuals(matrix))
 
 
 _model: ToxicityModel | None = None

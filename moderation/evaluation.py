@@ -212,8 +212,7 @@ def measure_speed(
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        step = max(1, len(texts) // max(1, samples))
-        chosen = texts[::step][:samples]
+        chosen = latency_sample(texts, samples)
         for text in chosen[:20]:
             single(text)  # warm-up
         latencies = []
@@ -225,11 +224,23 @@ def measure_speed(
         for start in range(0, len(texts), 1000):
             batch(texts[start : start + 1000])
         elapsed = time.perf_counter() - started
-    latencies.sort()
+    return {
+        **latency_percentiles(latencies),
+        "per_second": round(len(texts) / elapsed, 1) if elapsed > 0 else None,
+    }
+
+
+def latency_sample(texts: list[str], samples: int) -> list[str]:
+    """The texts timed one by one: ``samples`` of them, spread over the list."""
+    return texts[:: max(1, len(texts) // max(1, samples))][:samples]
+
+
+def latency_percentiles(latencies: list[float]) -> dict:
+    """p50 and p99 of latencies in milliseconds."""
+    latencies = sorted(latencies)
     return {
         "p50_ms": round(statistics.median(latencies), 3),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))], 3),
-        "per_second": round(len(texts) / elapsed, 1) if elapsed > 0 else None,
     }
 
 

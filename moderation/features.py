@@ -8,6 +8,11 @@ Two hashed bags, each L2-normalised on its own and then put side by side:
 
 Counts are damped with ``1 + log(count)`` before normalising. Hashing means there is no vocabulary to
 store: the artifact only keeps the weights of the hashed columns the model uses.
+
+``transform`` (a batch: training, evaluation, adaptation) goes through scikit-learn and scipy, whose
+per-call overhead (input validation, building sparse matrices) is most of the time for one text.
+``transform_one`` (a comment being posted) gives the same row from the same analyzers and the same
+hashing function, aggregated in plain numpy; the tests check that both agree.
 """
 
 from __future__ import annotations
@@ -15,9 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
+
+# What FeatureHasher.transform (and so HashingVectorizer.transform) calls to hash features: using it
+# keeps the single-text path on exactly the batch path's columns (murmurhash3 and its sign handling).
+from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
 from sklearn.feature_extraction.text import HashingVectorizer
 
 # Words (\w+) or single punctuation marks, so "!" and "?" count as tokens.
@@ -50,17 +60,29 @@ class FeatureConfig:
         return cls(**data)
 
 
-def _l2_normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    squares = matrix.multiply(matrix).sum(axis=1).A1
+def _inverse_norms(squares: np.ndarray) -> np.ndarray:
+    """The factor each row is multiplied by, from its sum of squares (1 for an empty row), as float32:
+    shared by the batch and the single-text paths so both round alike."""
     norms = np.sqrt(squares, dtype=np.float64)
     norms[norms == 0.0] = 1.0
-    scale = np.repeat((1.0 / norms).astype(np.float32), np.diff(matrix.indptr))
-    matrix.data *= scale
+    return (1.0 / norms).astype(np.float32)
+
+
+def _l2_normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    squares = matrix.multiply(matrix).sum(axis=1).A1
+    matrix.data *= np.repeat(_inverse_norms(squares), np.diff(matrix.indptr))
     return matrix
 
 
+def _l2_normalise(values: np.ndarray) -> np.ndarray:
+    """One row's values (``_l2_normalise_rows`` for a single row, in place)."""
+    values *= _inverse_norms(np.array([values @ values]))[0]
+    return values
+
+
 class Featurizer:
-    """Maps a batch of *normalised* texts to a CSR matrix of shape (n, config.n_features)."""
+    """Maps a batch of *normalised* texts to a CSR matrix of shape (n, config.n_features), or one text to
+    that matrix's row (``transform_one``)."""
 
     def __init__(self, config: FeatureConfig):
         self.config = config
@@ -78,6 +100,12 @@ class Featurizer:
             n_features=config.char_features,
             **common,
         )
+        # The vectorizers' own analyzers, built once (transform builds them on every call), and where
+        # each block's columns start in the side-by-side matrix.
+        self._analyzers = (
+            (self._word.build_analyzer(), self._word, 0),
+            (self._char.build_analyzer(), self._char, config.word_features),
+        )
 
     def _block(self, vectorizer: HashingVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
         matrix = vectorizer.transform(texts).tocsr()
@@ -91,6 +119,26 @@ class Featurizer:
         word = self._block(self._word, texts)
         char = self._block(self._char, texts)
         return sp.hstack([word, char], format="csr", dtype=np.float32)
+
+    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The row ``transform([text])`` gives, as its sorted columns (int64) and values (float32),
+        without building any sparse matrix.
+
+        Each feature is hashed by scikit-learn's own hashing loop with a value of 1 (the vectorizers
+        do not alternate signs), so a column's count is how often its index comes back."""
+        columns, values = [], []
+        for analyzer, vectorizer, offset in self._analyzers:
+            indices = _hashing_transform(
+                [zip(analyzer(text), repeat(1))], vectorizer.n_features, np.float32, False, seed=0
+            )[0]
+            block, counts = np.unique(indices, return_counts=True)
+            data = counts.astype(np.float32)
+            if self.config.sublinear_tf:
+                np.log(data, out=data)
+                data += np.float32(1.0)
+            columns.append(block.astype(np.int64) + offset)
+            values.append(_l2_normalise(data))
+        return np.concatenate(columns), np.concatenate(values)
 
 
 # alt-profanity-check's tokens: scikit-learn's default word pattern on lower-cased text.
@@ -112,11 +160,15 @@ class VocabularyScorer:
         self.weights = np.asarray(weights, dtype=np.float64)
         self.bias = float(bias)
 
+    def _indices(self, text: str) -> list[int]:
+        """The vocabulary index of each token of ``text`` that is in the vocabulary, repeats included."""
+        found = [self.index.get(t) for t in VOCABULARY_TOKEN_PATTERN.findall(text.lower())]
+        return [i for i in found if i is not None]
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         indptr, indices = [0], list[int]()
         for text in texts:
-            found = [self.index.get(t) for t in VOCABULARY_TOKEN_PATTERN.findall(text.lower())]
-            indices.extend(i for i in found if i is not None)
+            indices.extend(self._indices(text))
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.float64)
         matrix = sp.csr_matrix((data, indices, indptr), shape=(len(texts), len(self.idf)))
@@ -126,3 +178,9 @@ class VocabularyScorer:
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(self.transform(texts) @ self.weights).ravel() + self.bias
+
+    def decision_function_one(self, text: str) -> float:
+        """``decision_function([text])[0]`` in plain numpy (no sparse matrices)."""
+        indices, counts = np.unique(np.array(self._indices(text), dtype=np.int64), return_counts=True)
+        values = _l2_normalise(counts * self.idf[indices])
+        return float(values @ self.weights[indices]) + self.bias
