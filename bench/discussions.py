@@ -39,7 +39,9 @@ ISSO_VENV = BENCH_DIR / "isso-venv"
 # Agora's API limits per minute (defaults 300 reads per IP, 30 writes per user): raised, because
 # the whole load comes from one address and one poster; the limiter still counts every request.
 RAISED_RATE = 1_000_000_000
-TARGETS = {"first page": 10.0, "whole thread": 20.0, "post": 2.0}
+# Issue 11 asks posting for 1.2× Isso (its goal beyond is 2×, printed as well).
+TARGETS = {"first page": 10.0, "whole thread": 20.0, "post": 1.2}
+POST_GOAL = 2.0
 # The whole thread is walked with the API's largest page and as many replies under each comment
 # (?limit= and ?replies=, api.views.COMMENTS_PAGE_MAX), as a client that wants every comment asks;
 # the first page is measured at the default size (20 comments, 3 replies each).
@@ -450,15 +452,30 @@ def idle_cost_lines(rows: list[Row]) -> list[str]:
     ]
 
 
-def target_lines(values: dict[str, float | str]) -> list[str]:
+POST_P99_TARGET_MS = 100.0  # issue 11: a post's p99 under the 16-connection load
+
+
+def _verdict(value: float | str, met: bool) -> str:
+    return ("MET" if met else "MISSED") if isinstance(value, float) else f"NOT MEASURED ({value})"
+
+
+def target_lines(values: dict[str, float | str], rows: list[Row]) -> list[str]:
     lines = []
     for name, target in TARGETS.items():
         value = values[name]
-        if isinstance(value, float):
-            verdict = "MET" if value >= target else "MISSED"
-        else:
-            verdict = f"NOT MEASURED ({value})"
-        lines.append(f"target {name} ≥ {target:g}×: {verdict} ({fmt_ratio(value)})")
+        met = isinstance(value, float) and value >= target
+        lines.append(f"target {name} ≥ {target:g}×: {_verdict(value, met)} ({fmt_ratio(value)})")
+    post = values["post"]
+    reached = isinstance(post, float) and post >= POST_GOAL
+    lines.append(f"goal post ≥ {POST_GOAL:g}×: {'reached' if reached else 'not yet'} ({fmt_ratio(post)})")
+    agora_post = find(rows, "agora", "post")
+    if agora_post is not None:
+        p99 = agora_post.p99_ms
+        verdict = _verdict(p99, p99 < POST_P99_TARGET_MS)
+        connections = agora_post.extra.get("connections")
+        lines.append(
+            f"target post p99 < {POST_P99_TARGET_MS:g} ms, {connections} conns: {verdict} ({p99:.0f} ms)"
+        )
     return lines
 
 
@@ -710,7 +727,7 @@ def main() -> int:
         problems=problems(rows) + comparison_lines(rows),
         settings=settings_notes(args, None if "unavailable" in result["isso"] else result["isso"]),
         ratios={k: (round(v, 2) if isinstance(v, float) else v) for k, v in values.items()},
-        targets=target_lines(values),
+        targets=target_lines(values, rows),
     )
     print_report(result)
     out = BENCH_DIR / f"discussions-{stamp}.json"
