@@ -7,18 +7,20 @@ the ORM builds it once per database, with marker values where the arguments go; 
 binds the arguments in those places, runs the SQL and turns the rows into model instances with the
 ORM's own converters and select_related populators, exactly as the queryset would.
 
-Arguments are ints, strings or aware datetimes (their database form is found the way the ORM finds
-it); each must appear in the query exactly once.
+`PreparedUpdate` does the same for `queryset.update(**changes)`.  Arguments are ints, strings or aware
+datetimes (their database form is found the way the ORM finds it); each must appear in the query
+exactly once.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.sql import UpdateQuery
 
 
 def _markers(kinds: Sequence[type]) -> list[Any]:
@@ -71,7 +73,6 @@ class Prepared:
         return found[0] if found else None
 
     def _compile(self, using: str) -> _Compiled:
-        connection = connections[using]
         markers = _markers(self._kinds)
         query = self._build(*markers).query
         compiler = query.get_compiler(using=using)
@@ -81,16 +82,53 @@ class Prepared:
             raise ValueError(
                 "a prepared query returns model fields (or values_list columns), not annotations"
             )
-        database_markers = [_database_value(connection, marker) for marker in markers]
-        slots = []
-        for marker in database_markers:
-            places = [i for i, param in enumerate(params) if param == marker]
-            if len(places) != 1:
-                raise ValueError(f"a prepared query must use each argument once: {marker!r} is in {params}")
-            slots.append(places[0])
-        compiled = _Compiled(sql, tuple(params), tuple(slots), compiler, values)
+        compiled = _Compiled(
+            sql, tuple(params), _slots(connections[using], markers, params), compiler, values
+        )
         self._compiled[using] = compiled
         return compiled
+
+
+class PreparedUpdate:
+    """`build(*arguments)` returns (queryset, changes), as for `queryset.update(**changes)`; `run` returns
+    the number of rows updated.  Like queryset.update(), it sends no signals."""
+
+    def __init__(self, build: Callable[..., tuple[QuerySet, dict[str, Any]]], *kinds: type) -> None:
+        self._build, self._kinds = build, kinds
+        self._compiled: dict[str, tuple[str, tuple[Any, ...], tuple[int, ...]]] = {}
+
+    def run(self, *arguments: Any, using: str = "default") -> int:
+        sql, compiled_params, slots = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        params = list(compiled_params)
+        for slot, value in zip(slots, arguments, strict=True):
+            params[slot] = _database_value(connection, value)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def _compile(self, using: str) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
+        markers = _markers(self._kinds)
+        queryset, changes = self._build(*markers)
+        query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
+        query.add_update_values(changes)
+        if query.get_related_updates():
+            raise ValueError("a prepared update changes the queryset's own model only")
+        sql, params = query.get_compiler(using=using).as_sql()
+        compiled = (sql, tuple(params), _slots(connections[using], markers, params))
+        self._compiled[using] = compiled
+        return compiled
+
+
+def _slots(connection, markers: list[Any], params: Sequence[Any]) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    """Where each argument's marker sits among the compiled query's parameters."""
+    slots = []
+    for marker in (_database_value(connection, marker) for marker in markers):
+        places = [i for i, param in enumerate(params) if param == marker]
+        if len(places) != 1:
+            raise ValueError(f"a prepared query must use each argument once: {marker!r} is in {params}")
+        slots.append(places[0])
+    return tuple(slots)
 
 
 def _database_value(connection, value: Any) -> Any:  # type: ignore[no-untyped-def]

@@ -4,13 +4,24 @@
 from django.db import transaction
 from django.db.models import F
 
+from agora.prepared import PreparedUpdate
 from discussions import events
 from discussions.models import Comment, Thread
+
+# Every published post counts into its thread: compiled once (agora.prepared).
+_count_into_thread = PreparedUpdate(
+    lambda thread_id, delta: (
+        Thread.objects.filter(pk=thread_id),
+        {"comment_count": F("comment_count") + delta},
+    ),
+    int,
+    int,
+)
 
 
 def adjust_counts(comment: Comment, delta: int) -> None:
     """The thread's published comments, and the published replies of every comment above this one."""
-    Thread.objects.filter(pk=comment.thread_id).update(comment_count=F("comment_count") + delta)
+    _count_into_thread.run(comment.thread_id, delta)
     if ancestors := comment.ancestor_ids:
         Comment.objects.filter(pk__in=ancestors).update(reply_count=F("reply_count") + delta)
 

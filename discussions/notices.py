@@ -6,9 +6,15 @@ notification's key names its comment, so telling twice (an approval, then an edi
 
 from django.urls import reverse
 
+from agora.prepared import Prepared
 from discussions.models import Comment, Mention
 from notifications import services as notifications
 from notifications.models import Kind
+
+# Asked after every published post: compiled once (agora.prepared).
+_mentioned = Prepared(
+    lambda comment_id: Mention.objects.filter(comment_id=comment_id).values_list("user_id"), int
+)
 
 
 def _link(comment: Comment) -> str:
@@ -31,7 +37,7 @@ def comment_published(comment: Comment) -> None:
             comment=comment,
             url=_link(comment),
         )
-    mentioned = set(Mention.objects.filter(comment=comment).values_list("user_id", flat=True)) - {replied_to}
+    mentioned = {user_id for (user_id,) in _mentioned.all(comment.pk)} - {replied_to}
     notifications.notify(
         Kind.MENTION,
         mentioned,

@@ -12,10 +12,13 @@ A comment published by the checks or approved by a moderator adds 1 (and counts 
 a rejection or removal takes 5 away, so one rejection undoes five good comments.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from agora.prepared import PreparedUpdate
 from moderation import conf
 from moderation.models import UserTrust
 
@@ -54,20 +57,33 @@ def is_trusted(user) -> bool:
     return level_of(user) == TRUSTED
 
 
+# Every published post credits its author: compiled once (agora.prepared).
+_add_to_record = PreparedUpdate(
+    lambda user_id, points, approved, rejected, now: (
+        UserTrust.objects.filter(user_id=user_id),
+        {
+            "score": F("score") + points,
+            "approved_count": F("approved_count") + approved,
+            "rejected_count": F("rejected_count") + rejected,
+            "updated_at": now,
+        },
+    ),
+    int,
+    int,
+    int,
+    int,
+    datetime,
+)
+
+
 def _change(user, points: int, approved: int = 0, rejected: int = 0) -> None:
     if user is None:
         return
-    changes = {
-        "score": F("score") + points,
-        "approved_count": F("approved_count") + approved,
-        "rejected_count": F("rejected_count") + rejected,
-        "updated_at": timezone.now(),
-    }
-    if UserTrust.objects.filter(user=user).update(**changes):
+    if _add_to_record.run(user.pk, points, approved, rejected, timezone.now()):
         return
     with transaction.atomic():  # first change for this reader: create the record, then count
         UserTrust.objects.get_or_create(user=user)
-        UserTrust.objects.filter(user=user).update(**changes)
+        _add_to_record.run(user.pk, points, approved, rejected, timezone.now())
 
 
 def credit_approved(user) -> None:

@@ -11,8 +11,9 @@ Where the effects run (posting.tasks.dispatch): on the task queue when there is 
 AMQP broker, where a worker retries a failed batch; on the embedded default (kombu's filesystem
 transport) in this process, on one background thread that waits BATCH_SECONDS after the first effect
 arrives and then takes whatever has queued up as one batch (counting a batch costs about as much as
-counting one comment, and under load that was a few milliseconds of every post).  Tests run tasks eagerly, so effects run at the commit, in the test.  Nothing here can turn
-a stored comment into an error: a failure is logged and retried, never raised to the author.
+counting one comment, and under load that was a few milliseconds of every post).  Tests run tasks
+eagerly, so effects run at the commit, in the test.  Nothing here can turn a stored comment into an
+error: a failure is logged and retried, never raised to the author.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
-from agora.prepared import Prepared
+from agora.prepared import Prepared, PreparedUpdate
 from api.models import ApiToken
-from discussions.models import Comment
+from discussions.models import Comment, Thread
 from discussions.tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,23 @@ def test_an_argument_the_query_does_not_use_exactly_once_is_refused():
         unused.all("x")
     with pytest.raises(TypeError, match="ints, strings and datetimes"):
         Prepared(lambda value: ApiToken.objects.filter(pk=value), float).all(1.0)
+
+
+counted = PreparedUpdate(
+    lambda thread_id, delta: (
+        Thread.objects.filter(pk=thread_id),
+        {"comment_count": F("comment_count") + delta},
+    ),
+    int,
+    int,
+)
+
+
+def test_an_update_changes_the_rows_the_queryset_names_and_says_how_many(thread):
+    other = Thread.objects.create(url="https://example.org/other", title="Other")
+    before = Thread.objects.get(pk=thread.pk).comment_count
+    assert counted.run(thread.pk, 3) == 1
+    assert counted.run(thread.pk, -1) == 1
+    assert counted.run(-5, 1) == 0  # no such thread
+    assert Thread.objects.get(pk=thread.pk).comment_count == before + 2
+    assert Thread.objects.get(pk=other.pk).comment_count == 0
