@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from discussions import services
 from discussions.tests.conftest import make_user
@@ -189,3 +190,29 @@ def test_an_unsubscribe_link_of_an_erased_account(client, alice):
     path = emails.unsubscribe_url(alice.pk, ["reply"]).removeprefix("http://127.0.0.1:8000")
     alice.delete()
     assert client.post(path).status_code == 404
+
+
+def test_readers_told_the_same_thing_each_get_their_own_email(smtp, alice, bob, carol):
+    """One send renders shared words once and fills in each reader's name (escaped in HTML) and their
+    own signed unsubscribe links."""
+    from notifications import emails
+
+    bob.display_name = "Bob <b>& co"
+    bob.save()
+    for user in (alice, bob, carol):
+        notifications.set_frequency(user, Kind.MODERATION, Frequency.DAILY)
+    event = delivery.make_event(Kind.MODERATION, "moderation:notice:1", text="A notice\nTo every reader.")
+    delivery.record(event, [alice.pk, bob.pk, carol.pk])
+    assert tasks.compose_digests("daily") == 3 and len(smtp.messages) == 3
+    assert (
+        "Hello Bob &lt;b&gt;&amp; co,"
+        in smtp.to(bob.email)[0].get_payload()[1].get_payload(decode=True).decode()
+    )
+    for user in (alice, bob, carol):
+        (message,) = smtp.to(user.email)
+        text, html = (part.get_payload(decode=True).decode() for part in message.get_payload())
+        assert f"Hello {user.public_name}," in text and f"Hello {escape(user.public_name)}," in html
+        assert "To every reader." in text and "To every reader." in html
+        token = unsubscribe_path(message).removeprefix("/notifications/unsubscribe/").strip("/")
+        assert emails.read_unsubscribe_token(token) == (user.pk, ["moderation"])
+        assert text.count(token) == 2 and html.count(token) == 2  # its section's link, and the one for all
