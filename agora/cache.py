@@ -47,13 +47,14 @@ class EmbeddedCache(DjangoCache):
         try:
             with windows.transact():
                 now = time.time()
-                count, ends = windows.get(name, default=0, expire_time=True)
-                if not count or ends is None:
-                    count, ends = 0, now + period
-                windows.set(name, count + 1, expire=ends - now)
+                count = windows.incr(name)  # a missing or ended window counts from 1 again
+                ends = None if count == 1 else windows.get(name, expire_time=True)[1]
+                if ends is None:  # the window's first hit starts it
+                    windows.touch(name, expire=period)
+                    ends = now + period
         except diskcache.Timeout as error:
             raise CacheUnavailable(f"rate-limit windows locked: {error}") from error
-        return count + 1, max(1, math.ceil(ends - now))
+        return count, max(1, math.ceil(ends - now))
 
     def peek_hits(self, key: str) -> tuple[int, int]:
         """As RedisCache.peek_hits: the hits counted so far in the window `key` (0 when none is open),
