@@ -43,8 +43,10 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: tuple[int, ...]  # for each argument, its place in params
-    compiler: Any  # the SQLCompiler that compiled it: its select list, converters and populators
+    compiler: Any  # the SQLCompiler that compiled it: its select list and converters
     values: bool  # a values_list() query: rows are tuples
+    names: tuple[str, ...] = ()  # otherwise: the model's fields in each row, by attname
+    populators: tuple[Any, ...] = ()  # and a populator for each select_related object
 
 
 class Prepared:
@@ -66,7 +68,7 @@ class Prepared:
             rows = cursor.fetchall()
         if compiled.values:
             return [tuple(row) for row in compiled.compiler.results_iter([rows])] if rows else []
-        return _instances(compiled.compiler, rows, using)
+        return _instances(compiled, rows, using)
 
     def first(self, *arguments: Any, using: str = "default") -> Any:
         found = self.all(*arguments, using=using)
@@ -82,9 +84,9 @@ class Prepared:
             raise ValueError(
                 "a prepared query returns model fields (or values_list columns), not annotations"
             )
-        compiled = _Compiled(
-            sql, tuple(params), _slots(connections[using], markers, params), compiler, values
-        )
+        slots = _slots(connections[using], markers, params)
+        layout = _row_layout(compiler, values, using)
+        compiled = _Compiled(sql, tuple(params), slots, compiler, values, *layout)
         self._compiled[using] = compiled
         return compiled
 
@@ -137,20 +139,29 @@ def _database_value(connection, value: Any) -> Any:  # type: ignore[no-untyped-d
     return value
 
 
-def _instances(compiler, rows: list[tuple], using: str) -> list:  # type: ignore[no-untyped-def]
+def _row_layout(compiler, values: bool, using: str) -> tuple[tuple[str, ...], tuple[Any, ...]]:  # type: ignore[no-untyped-def]
+    """Which columns hold the model's fields, and the select_related populators (as ModelIterable
+    finds them on every query; here once)."""
+    if values:
+        return (), ()
+    select, klass_info = compiler.select, compiler.klass_info
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = tuple(column[0].target.attname for column in select[first:last])
+    populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # stubs of a later Django
+    return names, tuple(populators)
+
+
+def _instances(compiled: _Compiled, rows: list[tuple], using: str) -> list:
     """The rows as django.db.models.query.ModelIterable makes them: the model's fields, then each
     select_related object."""
     if not rows:
         return []
-    select, klass_info = compiler.select, compiler.klass_info
-    model = klass_info["model"]
-    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    names = [column[0].target.attname for column in select[first:last]]
-    populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # stubs of a later Django
+    klass_info = compiled.compiler.klass_info
+    model, first = klass_info["model"], klass_info["select_fields"][0]
     found = []
-    for row in compiler.results_iter([rows]):
-        instance = model.from_db(using, names, row[first:last])
-        for populator in populators:
+    for row in compiled.compiler.results_iter([rows]):
+        instance = model.from_db(using, compiled.names, row[first : first + len(compiled.names)])
+        for populator in compiled.populators:
             populator.populate(row, instance)
         found.append(instance)
     return found

@@ -19,10 +19,10 @@ from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import IntegrityError, transaction
-from django.db import connection as database
 from django.db.models import Q
 from django.utils import timezone
 
+from agora.prepared import PreparedUpdate
 from notifications import emails, selectors
 from notifications.models import BATCHED, EmailDelivery, Frequency, Kind, Notification
 
@@ -255,17 +255,23 @@ def _mine(delivery: EmailDelivery, claim: str):  # type: ignore[no-untyped-def]
     return EmailDelivery.objects.filter(pk=delivery.pk, claim=claim)
 
 
+# Once per email sent: compiled once (agora.prepared), as the ORM took longer to build this UPDATE
+# than the database took to run it.
+_sent = PreparedUpdate(
+    lambda pk, claim, at: (
+        EmailDelivery.objects.filter(pk=pk, claim=claim),
+        {"status": EmailDelivery.Status.SENT, "sent_at": at, "claim": "", "claimed_until": None},
+    ),
+    int,
+    str,
+    datetime,
+)
+
+
 def _mark_sent(pk: int, claim: str) -> None:
     """Mark the email sent, once the server has accepted it (if the worker dies before this, the
-    lapsed claim sends that one email again: the window is this one statement, per email).  Plain SQL,
-    as it runs once per email: the ORM took longer to build this UPDATE than the database to run it."""
-    quote = database.ops.quote_name
-    with database.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(EmailDelivery._meta.db_table)} SET status = %s, sent_at = %s, claim = '', "  # noqa: S608 (placeholders only)
-            "claimed_until = NULL WHERE id = %s AND claim = %s",
-            [EmailDelivery.Status.SENT, database.ops.adapt_datetimefield_value(timezone.now()), pk, claim],
-        )
+    lapsed claim sends that one email again: the window is this one statement, per email)."""
+    _sent.run(pk, claim, timezone.now())
 
 
 def _transmit(connection, email: emails.Email, sender: str) -> None:  # type: ignore[no-untyped-def]

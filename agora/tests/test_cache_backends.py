@@ -48,19 +48,22 @@ def test_generations_bump(embedded_cache):
     assert current_generation("scope") == before + 1
 
 
-def test_processes_increment_one_counter_without_losing_a_hit(embedded_cache):
-    """What gunicorn workers do to a rate-limit counter at once: every increment lands exactly once."""
+def _counts_from_four_processes(count_in_a_process, location) -> list[int]:
+    """The counts 4 processes saw, hitting one counter 50 times each at once, sorted."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    workers = [
-        context.Process(target=_hits_in_a_process, args=(embedded_cache, 50, results)) for _ in range(4)
-    ]
+    workers = [context.Process(target=count_in_a_process, args=(location, 50, results)) for _ in range(4)]
     for worker in workers:
         worker.start()
     seen = sorted(results.get(timeout=60) for _ in range(200))
     for worker in workers:
         worker.join(timeout=60)
-    assert seen == list(range(1, 201))
+    return seen
+
+
+def test_processes_increment_one_counter_without_losing_a_hit(embedded_cache):
+    """What gunicorn workers do to a rate-limit counter at once: every increment lands exactly once."""
+    assert _counts_from_four_processes(_hits_in_a_process, embedded_cache) == list(range(1, 201))
 
 
 @pytest.mark.usefixtures("redis_cache")
@@ -113,17 +116,7 @@ def _counted_in_a_process(location, count: int, results) -> None:
 def test_processes_count_hits_in_one_window_exactly(embedded_cache):
     """The embedded backend counts a rate-limit hit in one transaction (agora.cache.EmbeddedCache.count_hit):
     gunicorn workers hitting one window at once get every count from 1 to N exactly once."""
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    workers = [
-        context.Process(target=_counted_in_a_process, args=(embedded_cache, 50, results)) for _ in range(4)
-    ]
-    for worker in workers:
-        worker.start()
-    seen = sorted(results.get(timeout=60) for _ in range(200))
-    for worker in workers:
-        worker.join(timeout=60)
-    assert seen == list(range(1, 201))
+    assert _counts_from_four_processes(_counted_in_a_process, embedded_cache) == list(range(1, 201))
 
 
 def test_a_window_opens_at_its_first_hit_and_ends_after_its_period(embedded_cache):
