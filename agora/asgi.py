@@ -28,6 +28,7 @@ from a2wsgi.wsgi import build_environ
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from agora import warmup
 from discussions import live
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings")
@@ -108,6 +109,7 @@ class ThreadedWSGI:
 
 # Django types its WSGIHandler as returning an HttpResponseBase, the iterable of bytes WSGI wants.
 pages = ThreadedWSGI(get_wsgi_application(), threads=settings.APP_THREADS)  # type: ignore[arg-type]
+warmup.settle()
 
 
 async def application(scope: dict, receive: live.Receive, send: live.Send) -> None:

@@ -20,8 +20,8 @@ target, "hold at most 5 % of civil comments", into thresholds with it).
 
 The artifact is a plain ``.npz`` (no pickle) plus a JSON ``meta`` record (settings, validation
 figures). Rebuild it with ``python manage.py train_moderation_model``. The model is loaded on first
-use and kept per process; a site's adapted layer (``moderation.versions``) is applied on top by the
-pipeline, not here.
+use (a web process loads it at start: ``agora.warmup``) and kept per process; a site's adapted layer
+(``moderation.versions``) is applied on top by the pipeline, not here.
 
 **Second stage** (``artifacts/stage2_minilm.npz``, a few kB: ``stage2.py``): comments whose first-stage
 score falls in a head's *uncertain band* (around the thresholds a site runs at) are encoded by
