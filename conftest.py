@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
-pytest_plugins = ["tests.browser.plugin", "tests.asgi_server"]
+pytest_plugins = ["tests.browser.plugin", "tests.asgi_server", "tests.task_worker"]
 
 
 def pytest_configure(config):
@@ -113,7 +113,7 @@ def thread(article):
 def tasks_run_at_once(settings):
     """Tasks run in the test's own thread when queued (Celery's eager mode), so their live events reach
     open streams in this process without the relay (notifications.live); the tests that go through the
-    real broker and a real worker (notifications/tests/test_worker.py) turn it off."""
+    real broker and a real worker turn it off (the `through_the_broker` fixture, tests/task_worker.py)."""
     from agora.celery import app
 
     settings.NOTIFICATIONS_LIVE_RELAY = False

@@ -6,40 +6,13 @@ import time
 import pytest
 from django.core import mail
 
-from agora.celery import app
 from notifications import tasks
 from notifications.delivery import make_event
 from notifications.models import EmailDelivery, Kind, Notification
 from posting import actions
+from tests.task_worker import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def worker():
-    """One worker thread for the module, on this test run's own broker (the root conftest.py)."""
-    from celery.contrib.testing.worker import start_worker
-
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
-        yield running
-
-
-@pytest.fixture
-def through_the_broker(worker, settings):
-    """Tasks go to the broker for the worker (the autouse eager mode is undone for this test)."""
-    app.conf.task_always_eager = False
-    settings.NOTIFICATIONS_IMMEDIATE_DELAY = 0
-    yield worker
-    app.conf.task_always_eager = True
-
-
-def wait_for(predicate, limit_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_reply_is_told_by_the_worker_in_the_app_and_by_email(through_the_broker, alice, bob, thread):
