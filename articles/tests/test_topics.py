@@ -117,6 +117,18 @@ def test_subjects_come_from_the_vocabulary_and_not_from_inside_names() -> None:
     assert "Banking" not in found, "'Bank' inside the name Bank of England is not the subject"
 
 
+def test_a_subject_phrase_inside_a_longer_one_counts_only_as_the_longer() -> None:
+    found = extract(
+        "Air strikes hit a market in Idlib",
+        "Air strikes hit the market on Tuesday, aid workers said.",
+        "Aid workers said the air strike was the third this week.",
+    )
+    assert found["Military"][0] == "subject" and found["Humanitarian crisis"][0] == "subject"
+    assert "Jobs" not in found, "'strikes' in 'air strikes' and 'workers' in 'aid workers' are not jobs"
+    found = extract("Rail workers strike over wages", "Workers walked out in a strike over wages.")
+    assert found["Jobs"][0] == "subject"
+
+
 def test_hand_labelled_articles_are_extracted_well() -> None:
     """A floor under the figures `manage.py evaluate_topics` prints (see its output for the real ones)."""
     labelled = read_labelled()

@@ -24,8 +24,10 @@ captions 0.5).  An entity is kept when it scores at least KEEP_SCORE (two mentio
 headline or standfirst), or when it is a person the alias table knows, who is named with an office
 or role ("Defence Minister Hulusi Akar", "deputy governor Helen Marsh") or who is quoted ("...,"
 said Sarah Doyle); a subject needs KEEP_SCORE too, and a subject phrase inside a name ("Bank of
-England") does not count.  At most MAX_ENTITIES entities and MAX_SUBJECTS subjects, the highest
-scores first; salience is the score over the article's highest, so its most central topic has 1.0.
+England") or inside a longer phrase ("workers" in "aid workers", "strikes" in "air strikes") does
+not count: only the longest phrase of an overlap does.  At most MAX_ENTITIES entities and
+MAX_SUBJECTS subjects, the highest scores first; salience is the score over the article's highest,
+so its most central topic has 1.0.
 """
 
 import re
@@ -38,6 +40,7 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from articles.topics.aliases import ORGANISATION, PERSON, PLACE, SUBJECT, AliasTable, alias_key
 
@@ -146,10 +149,9 @@ class Extractor:
             for ent in doc.ents:
                 self._count_entity(found, ent, segment.weight)
                 in_names.update(range(ent.start, ent.end))
-            for match_id, start, end in self.subjects(doc):
-                if in_names.isdisjoint(range(start, end)):
-                    name = self.nlp.vocab.strings[match_id]
-                    self._count(found, name, SUBJECT, segment.weight, known=True)
+            for phrase in filter_spans(self.subjects(doc, as_spans=True)):
+                if in_names.isdisjoint(range(phrase.start, phrase.end)):
+                    self._count(found, phrase.label_, SUBJECT, segment.weight, known=True)
         join_short_names(found)
         self._add_countries(found)
         return select(list(found.values()))
