@@ -19,9 +19,8 @@ from notifications import services as notifications
 from notifications import tasks
 from notifications.models import Frequency, Kind, Notification
 from posting import actions
-from tests.browser.plugin import screenshot
+from tests.browser.plugin import screenshot, wait_until
 from tests.browser.test_discussion import log_in
-from tests.task_worker import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -165,7 +164,7 @@ def test_a_new_reader_follows_syria_hears_of_idlib_and_her_reply_is_heard(
         screenshot(omars, "interests-flow-reply-bell")
 
         tasks.compose_digests.delay("daily")  # as the scheduler queues it
-        assert wait_for(lambda: any(m.to == [omar.email] for m in mail.outbox))
+        wait_until(lambda: any(m.to == [omar.email] for m in mail.outbox), timeout=30)
         (digest,) = [m for m in mail.outbox if m.to == [omar.email]]
         assert "Nadia Karam replied to your comment" in digest.body
         assert answer in digest.body
